@@ -1,0 +1,66 @@
+import datetime
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+from django.utils import timezone
+
+from tracker.models import DatePrecision, Event, Quote, Source, Status, Story
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = sorted(str(p) for p in (ROOT / "fixtures").glob("*.json"))
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def static_files():
+    """Pages are tested as production serves them: hashed, compressed static files."""
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+@pytest.fixture
+def seed(db):
+    """The seed story, loaded the way staff load it."""
+    call_command("loaddata", *FIXTURES, verbosity=0)
+    return Story.objects.get(slug="pakistan-x-block")
+
+
+@pytest.fixture
+def editor(db):
+    user = User.objects.create_user("edna", password="correct horse battery staple", is_staff=True)
+    user.groups.add(Group.objects.get(name="Editors"))
+    return user
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client
+
+
+def make_source(slug="wire", text="The ministry said “it was necessary” on Wednesday.", **fields):
+    fields.setdefault("headline", f"Headline {slug}")
+    return Source.objects.create(slug=slug, text=text, **fields)
+
+
+def make_story(slug="story", status=Status.PUBLISHED, published_at=None, **fields):
+    if status == Status.PUBLISHED and published_at is None:
+        published_at = timezone.now() - datetime.timedelta(hours=1)
+    return Story.objects.create(
+        slug=slug, title=f"Title {slug}", summary=f"Summary {slug}", status=status, published_at=published_at, **fields
+    )
+
+
+def make_event(story, slug="event", sources=(), **fields):
+    fields.setdefault("date", datetime.date(2024, 4, 17))
+    fields.setdefault("date_precision", DatePrecision.DAY)
+    fields.setdefault("headline", f"Headline {slug}")
+    event = Event.objects.create(story=story, slug=slug, **fields)
+    event.sources.set(sources)
+    return event
+
+
+def make_quote(event, source, text="it was necessary", **fields):
+    fields.setdefault("speaker", "Interior Ministry")
+    return Quote.objects.create(event=event, source=source, text=text, **fields)

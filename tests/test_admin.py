@@ -1,0 +1,194 @@
+"""The whole editorial job, done by a member of the Editors group (not a superuser)."""
+
+import pytest
+from django.urls import reverse
+
+from tracker.models import Event, Quote, Status, Story
+
+from .admin_forms import form_data
+from .conftest import make_event, make_quote, make_source, make_story
+
+
+def history_users(obj):
+    return [record.history_user for record in obj.history.all()]
+
+
+@pytest.mark.django_db
+def test_editor_sees_every_editorial_list_and_add_page(editor_client):
+    for model in ("story", "event", "source", "quote"):
+        assert editor_client.get(reverse(f"admin:tracker_{model}_changelist")).status_code == 200
+        assert editor_client.get(reverse(f"admin:tracker_{model}_add")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_editor_adds_an_event_citing_two_sources_and_history_names_them(editor_client, editor):
+    story, wire, report = make_story(), make_source("wire"), make_source("report")
+    page = editor_client.get(reverse("admin:tracker_event_add"))
+    data = form_data(
+        page,
+        story=story.pk,
+        headline="Ministry confirms the block",
+        slug="ministry-confirms",
+        date="2024-04-17",
+        date_precision="day",
+        sources=[wire.pk, report.pk],
+        status="published",
+    )
+    response = editor_client.post(reverse("admin:tracker_event_add"), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    event = Event.objects.get(slug="ministry-confirms")
+    assert set(event.sources.all()) == {wire, report}
+    record = event.history.first()
+    assert record.history_user == editor
+    assert {row.source_id for row in record.sources.all()} == {wire.pk, report.pk}
+
+
+@pytest.mark.django_db
+def test_an_event_must_cite_at_least_one_source(editor_client):
+    story = make_story()
+    page = editor_client.get(reverse("admin:tracker_event_add"))
+    data = form_data(page, story=story.pk, headline="Unsourced", slug="unsourced", date="2024-04-17", sources=[])
+    response = editor_client.post(reverse("admin:tracker_event_add"), data)
+    assert response.status_code == 200
+    assert "sources" in response.context["adminform"].form.errors
+    assert not Event.objects.exists()
+
+
+@pytest.mark.django_db
+def test_editor_changes_an_event_and_adds_a_quote_inline_with_history_for_each(editor_client, editor):
+    source = make_source(text="The ministry said “it was necessary” on Wednesday.")
+    event = make_event(make_story(), sources=[source])
+    url = reverse("admin:tracker_event_change", args=[event.pk])
+    data = form_data(
+        editor_client.get(url),
+        headline="Ministry explains the block",
+        **{
+            "quotes-TOTAL_FORMS": "1",
+            "quotes-0-speaker": "Interior Ministry",
+            "quotes-0-text": "it was necessary",
+            "quotes-0-speech": "direct",
+            "quotes-0-source": str(source.pk),
+            "quotes-0-status": "published",
+        },
+    )
+    response = editor_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    event.refresh_from_db()
+    assert event.headline == "Ministry explains the block"
+    assert history_users(event)[0] == editor
+    quote = event.quotes.get()
+    assert quote.history.get().history_user == editor
+
+
+@pytest.mark.django_db
+def test_a_quote_not_in_its_source_is_refused_and_nothing_is_saved(editor_client):
+    source = make_source(text="The ministry said “it was necessary” on Wednesday.")
+    event = make_event(make_story(), sources=[source])
+    url = reverse("admin:tracker_event_change", args=[event.pk])
+    data = form_data(
+        editor_client.get(url),
+        headline="Changed headline",
+        **{
+            "quotes-TOTAL_FORMS": "1",
+            "quotes-0-speaker": "Interior Ministry",
+            "quotes-0-text": "it was unavoidable",
+            "quotes-0-speech": "direct",
+            "quotes-0-source": str(source.pk),
+            "quotes-0-status": "published",
+        },
+    )
+    response = editor_client.post(url, data)
+    assert response.status_code == 200
+    assert "do not occur in the source" in response.content.decode()
+    event.refresh_from_db()
+    assert event.headline == "Headline event" and not Quote.objects.exists()
+
+
+@pytest.mark.django_db
+def test_editor_creates_a_story_with_an_inline_event(editor_client, editor):
+    source = make_source()
+    page = editor_client.get(reverse("admin:tracker_story_add"))
+    data = form_data(
+        page,
+        title="Court hears X petition",
+        slug="court-hears-x-petition",
+        summary="A court hears a petition.",
+        status="draft",
+        **{
+            "events-TOTAL_FORMS": "1",
+            "events-0-headline": "Petition filed",
+            "events-0-slug": "petition-filed",
+            "events-0-date": "2024-04-01",
+            "events-0-date_precision": "month",
+            "events-0-sources": [str(source.pk)],
+            "events-0-status": "published",
+        },
+    )
+    response = editor_client.post(reverse("admin:tracker_story_add"), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    story = Story.objects.get(slug="court-hears-x-petition")
+    event = story.events.get()
+    assert event.date_display == "April 2024"
+    assert history_users(story) == [editor] and history_users(event) == [editor]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("action", "status"), [("publish", Status.PUBLISHED), ("unpublish", Status.UNPUBLISHED)])
+def test_publish_actions_save_each_story_with_a_history_record(editor_client, editor, action, status):
+    initial = Status.DRAFT if action == "publish" else Status.PUBLISHED
+    stories = [make_story(f"s{i}", status=initial) for i in range(3)]
+    response = editor_client.post(
+        reverse("admin:tracker_story_changelist"),
+        {"action": action, "_selected_action": [s.pk for s in stories]},
+    )
+    assert response.status_code == 302
+    for story in stories:
+        story.refresh_from_db()
+        assert story.status == status
+        latest = story.history.first()
+        assert latest.history_user == editor and latest.history_change_reason == status.label
+    if action == "publish":
+        assert all(s.published_at for s in stories) and all(s.is_published() for s in stories)
+
+
+@pytest.mark.django_db
+def test_editor_sees_history_with_changes_and_can_revert(editor_client, editor):
+    source = make_source()
+    event = make_event(make_story(), sources=[source])
+    event.headline = "Corrected headline"
+    event.save()
+    history_url = reverse("admin:tracker_event_history", args=[event.pk])
+    page = editor_client.get(history_url)
+    assert page.status_code == 200
+    assert "Corrected headline" in page.content.decode()
+    original = event.history.last()
+    revert_url = reverse("admin:tracker_event_simple_history", args=[event.pk, original.history_id])
+    revert_page = editor_client.get(revert_url)
+    assert revert_page.status_code == 200
+    response = editor_client.post(revert_url, form_data(revert_page))
+    assert response.status_code == 302
+    event.refresh_from_db()
+    assert event.headline == "Headline event"
+    assert event.history.count() == 3 and event.history.first().history_user == editor
+
+
+@pytest.mark.django_db
+def test_source_autocomplete_finds_sources_for_editors(editor_client):
+    make_source("reuters-wire", headline="Social media platform X blocked in Pakistan")
+    make_source("other", headline="Unrelated")
+    response = editor_client.get(
+        reverse("admin:autocomplete"),
+        {"term": "blocked", "app_label": "tracker", "model_name": "event", "field_name": "sources"},
+    )
+    assert response.status_code == 200
+    assert [r["text"] for r in response.json()["results"]] == ["Social media platform X blocked in Pakistan"]
+
+
+@pytest.mark.django_db
+def test_deleting_a_quote_is_recorded(editor_client, editor):
+    source = make_source()
+    quote = make_quote(make_event(make_story(), sources=[source]), source)
+    response = editor_client.post(reverse("admin:tracker_quote_delete", args=[quote.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    record = Quote.history.filter(id=quote.pk).first()
+    assert record.history_type == "-" and record.history_user == editor

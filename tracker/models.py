@@ -1,0 +1,420 @@
+"""The editorial record of a developing story: stories, their events, the sources
+that reported them and the words people said."""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from .history import History
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+    UNPUBLISHED = "unpublished", "Unpublished"
+
+
+STATUS_HELP = (
+    "Readers see this only when it is Published and its publication time has come; a future time schedules it."
+)
+
+TYPOGRAPHIC = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "\u00a0": " "})
+
+
+def normalise_text(text):
+    """Fold typographic quotes and runs of whitespace: the only differences a
+    verbatim quote may have from the archived text it was copied from."""
+    return re.sub(r"\s+", " ", text.translate(TYPOGRAPHIC)).strip()
+
+
+class Publishable(models.Model):
+    """Something with a publication state; readers see only what is published."""
+
+    status = models.CharField(max_length=12, choices=Status, default=Status.PUBLISHED, help_text=STATUS_HELP)
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="%(class)s_status_valid"),
+        ]
+
+    def publish(self):
+        self.status = Status.PUBLISHED
+
+    def unpublish(self):
+        self.status = Status.UNPUBLISHED
+
+
+# --- Story -------------------------------------------------------------------
+
+
+class StoryQuerySet(models.QuerySet):
+    def published(self):
+        """Stories the public may see: published, and the publication time has come."""
+        return self.filter(status=Status.PUBLISHED, published_at__lte=timezone.now())
+
+
+class StoryManager(models.Manager.from_queryset(StoryQuerySet)):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Story(Publishable):
+    """A developing news story, told as a timeline of events."""
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True, help_text="The story's address: /stories/<slug>/.")
+    summary = models.TextField(help_text="Two or three sentences: where the story stands now.")
+    status = models.CharField(max_length=12, choices=Status, default=Status.DRAFT, help_text=STATUS_HELP)
+    published_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the story went (or goes) public. Filled in when you publish, if empty.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = StoryManager()
+    history = History()
+
+    class Meta(Publishable.Meta):
+        verbose_name_plural = "stories"
+        ordering = ["-updated_at"]
+        constraints = [
+            *Publishable.Meta.constraints,
+            models.CheckConstraint(
+                condition=~Q(status=Status.PUBLISHED) | Q(published_at__isnull=False),
+                name="story_published_has_time",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("tracker:story_detail", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def is_published(self):
+        return self.status == Status.PUBLISHED and self.published_at is not None and self.published_at <= timezone.now()
+
+    def publish(self):
+        super().publish()
+        self.published_at = self.published_at or timezone.now()
+
+
+# --- Source ------------------------------------------------------------------
+
+
+class SourceKind(models.TextChoices):
+    NEWS_REPORT = "news", "News report"
+    WIRE = "wire", "Wire copy"
+    TRANSLATION = "translation", "Translation"
+    MACHINE_TRANSLATION = "machine-translation", "Machine translation"
+    OFFICIAL_STATEMENT = "statement", "Official statement"
+    COURT_FILING = "court", "Court filing"
+    SOCIAL_POST = "social", "Social media post"
+    INTERVIEW = "interview", "Interview"
+    OTHER = "other", "Other"
+
+
+class SourceQuerySet(models.QuerySet):
+    def published(self):
+        """Sources the public may see: those cited by something the public may see."""
+        return self.filter(
+            Q(pk__in=Event.objects.published().values("sources")) | Q(pk__in=Quote.objects.published().values("source"))
+        )
+
+
+class SourceManager(models.Manager.from_queryset(SourceQuerySet)):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Source(models.Model):
+    """An article or document that reported something, archived as it was printed."""
+
+    slug = models.SlugField(max_length=120, unique=True, help_text="A stable name for this source.")
+    headline = models.CharField(max_length=300, blank=True, help_text="Leave blank if the source has none.")
+    outlet = models.CharField(max_length=200, blank=True, help_text="Only if the source names it.")
+    byline = models.CharField(max_length=200, blank=True, help_text="Only if the source names its authors.")
+    published_on = models.DateField(
+        null=True, blank=True, help_text="The source's own publication date; blank if it gives none."
+    )
+    kind = models.CharField(max_length=24, choices=SourceKind, default=SourceKind.NEWS_REPORT)
+    language = models.CharField(
+        max_length=16, default="en", help_text="Language of the archived text (BCP 47, e.g. en, ur)."
+    )
+    text = models.TextField(help_text="The full text exactly as archived. Quotes must appear in it word for word.")
+    url = models.URLField(max_length=500, blank=True, help_text="Only the source's real address; never a guess.")
+    derived_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="derivatives",
+        help_text="The source this one copies, syndicates or translates. It is then not independent.",
+    )
+    notes = models.TextField(blank=True, help_text="Provenance notes for editors and readers.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SourceManager()
+    history = History()
+
+    class Meta:
+        ordering = ["published_on", "slug"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=SourceKind.values), name="source_kind_valid"),
+            models.CheckConstraint(condition=~Q(derived_from=models.F("pk")), name="source_not_derived_from_itself"),
+        ]
+
+    def __str__(self):
+        title = self.headline or f"Untitled ({self.slug})"
+        return f"{self.outlet}: {title}" if self.outlet else title
+
+    def get_absolute_url(self):
+        return reverse("tracker:source_detail", kwargs={"pk": self.pk})
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def clean(self):
+        ancestor, seen = self.derived_from, {self.pk}
+        while ancestor is not None:
+            if ancestor.pk in seen:
+                raise ValidationError({"derived_from": "A source cannot derive from itself, even indirectly."})
+            seen.add(ancestor.pk)
+            ancestor = ancestor.derived_from
+
+
+# --- Event -------------------------------------------------------------------
+
+
+class DatePrecision(models.TextChoices):
+    DAY = "day", "Exact day"
+    MONTH = "month", "Month only"
+    APPROXIMATE = "approximate", "Approximate"
+
+
+class EventQuerySet(models.QuerySet):
+    def live(self):
+        """Published events, whatever their story's state: for use under a public story."""
+        return self.filter(status=Status.PUBLISHED)
+
+    def published(self):
+        """Events the public may see: published events of published stories."""
+        return self.live().filter(story__in=Story.objects.published())
+
+    def chronological(self):
+        # Undated events (an approximate date with no known day) sort last.
+        return self.order_by(models.F("date").asc(nulls_last=True), "created_at", "pk")
+
+
+class EventManager(models.Manager.from_queryset(EventQuerySet)):
+    def get_by_natural_key(self, story_slug, slug):
+        return self.get(story__slug=story_slug, slug=slug)
+
+
+class Event(Publishable):
+    """Something that happened in a story, dated only as precisely as its sources allow."""
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="events")
+    slug = models.SlugField(max_length=120, help_text="Unique within the story; used in the event's permalink.")
+    date = models.DateField(
+        null=True,
+        blank=True,
+        help_text="For 'Month only', any day of the month (stored as the 1st). "
+        "For 'Approximate', your best placement on the timeline, or blank if unknown.",
+    )
+    date_precision = models.CharField(max_length=12, choices=DatePrecision, default=DatePrecision.DAY)
+    date_label = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Required for approximate dates: what the sources say, e.g. 'mid-February 2024'.",
+    )
+    headline = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    is_key = models.BooleanField("key event", default=False, help_text="Key events are listed at the top of the story.")
+    sources = models.ManyToManyField(Source, related_name="events", help_text="Every source that reports this event.")
+    disagreement = models.TextField(
+        blank=True, help_text="Where sources disagree about this event, say how, naming them."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EventManager()
+    history = History(m2m_fields=[sources])
+
+    class Meta(Publishable.Meta):
+        ordering = [models.F("date").asc(nulls_last=True), "created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["story", "slug"], name="event_slug_unique_in_story"),
+            *Publishable.Meta.constraints,
+            models.CheckConstraint(condition=Q(date_precision__in=DatePrecision.values), name="event_precision_valid"),
+            models.CheckConstraint(
+                condition=Q(date_precision=DatePrecision.APPROXIMATE) | Q(date__isnull=False),
+                name="event_exact_dates_have_a_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(date_precision=DatePrecision.APPROXIMATE) | ~Q(date_label=""),
+                name="event_approximate_dates_have_a_label",
+            ),
+        ]
+        indexes = [models.Index(fields=["story", "date"])]
+
+    def __str__(self):
+        return f"{self.date_display}: {self.headline}"
+
+    def save(self, *args, **kwargs):
+        if self.date_precision == DatePrecision.MONTH and self.date:
+            self.date = self.date.replace(day=1)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return f"{self.story.get_absolute_url()}#{self.anchor}"
+
+    def natural_key(self):
+        return (*self.story.natural_key(), self.slug)
+
+    natural_key.dependencies = ["tracker.story", "tracker.source"]
+
+    @property
+    def anchor(self):
+        return f"event-{self.slug}"
+
+    @property
+    def date_display(self):
+        """The date as precisely as the sources give it, and no more."""
+        if self.date_precision == DatePrecision.APPROXIMATE or self.date is None:
+            return self.date_label
+        if self.date_precision == DatePrecision.MONTH:
+            return self.date.strftime("%B %Y")
+        return f"{self.date.day} {self.date:%B %Y}"
+
+    def clean(self):
+        if self.date_precision == DatePrecision.APPROXIMATE and not self.date_label:
+            raise ValidationError({"date_label": "Say in words what the sources give, e.g. 'mid-February 2024'."})
+        if self.date_precision != DatePrecision.APPROXIMATE and self.date is None:
+            raise ValidationError({"date": "An exact day or month needs a date; otherwise choose 'Approximate'."})
+
+
+# --- Quote -------------------------------------------------------------------
+
+
+class Speech(models.TextChoices):
+    DIRECT = "direct", "Direct (in quotation marks)"
+    REPORTED = "reported", "Reported (paraphrased by the source)"
+
+
+class QuoteQuerySet(models.QuerySet):
+    def live(self):
+        """Published quotes, whatever their event's state: for use under a public event."""
+        return self.filter(status=Status.PUBLISHED)
+
+    def published(self):
+        """Quotes the public may see: published quotes under events the public may see."""
+        return self.live().filter(event__in=Event.objects.published())
+
+
+class QuoteManager(models.Manager.from_queryset(QuoteQuerySet)):
+    def get_by_natural_key(self, story_slug, event_slug, slug):
+        return self.get(event__story__slug=story_slug, event__slug=event_slug, slug=slug)
+
+
+class Quote(Publishable):
+    """Words attributed to a speaker, exactly as one source printed them."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="quotes")
+    slug = models.SlugField(
+        max_length=120,
+        blank=True,
+        help_text="Unique within the event; used in the quote's permalink. Left blank, it is made from the speaker.",
+    )
+    text = models.TextField(
+        help_text="Copy the words exactly as the source printed them; they must occur in its archived text."
+    )
+    speaker = models.CharField(max_length=200, help_text="A person or a body, e.g. 'Interior Ministry'.")
+    speaker_role = models.CharField(max_length=200, blank=True)
+    speech = models.CharField(max_length=10, choices=Speech, default=Speech.DIRECT)
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="quotes")
+    variant_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="variants",
+        help_text="The same statement as printed by another source, in other words. "
+        "Point every wording at the first one recorded.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = QuoteManager()
+    history = History()
+
+    class Meta(Publishable.Meta):
+        ordering = ["event", "created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "slug"], name="quote_slug_unique_in_event"),
+            *Publishable.Meta.constraints,
+            models.CheckConstraint(condition=Q(speech__in=Speech.values), name="quote_speech_valid"),
+            models.CheckConstraint(condition=~Q(variant_of=models.F("pk")), name="quote_not_variant_of_itself"),
+        ]
+
+    def __str__(self):
+        text = self.text if len(self.text) <= 60 else self.text[:59] + "…"
+        return f"{self.speaker}: “{text}”"
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = self._free_slug()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return f"{self.event.story.get_absolute_url()}#{self.anchor}"
+
+    def natural_key(self):
+        return (*self.event.natural_key(), self.slug)
+
+    natural_key.dependencies = ["tracker.event", "tracker.source"]
+
+    @property
+    def anchor(self):
+        return f"quote-{self.event.slug}-{self.slug}"
+
+    @property
+    def story(self):
+        return self.event.story
+
+    @property
+    def statement(self):
+        """The first recorded wording of this statement: the quote the variants point at."""
+        return self.variant_of or self
+
+    def clean(self):
+        errors = {}
+        if self.source_id and self.text and normalise_text(self.text) not in normalise_text(self.source.text):
+            errors["text"] = (
+                "These words do not occur in the source's archived text. "
+                "Copy them exactly as printed (only quote marks and spacing may differ)."
+            )
+        if self.variant_of_id:
+            if self.variant_of.variant_of_id:
+                errors["variant_of"] = "Point at the first wording of the statement, not at another variant."
+            elif self.pk and self.variant_of_id == self.pk:
+                errors["variant_of"] = "A quote cannot be a variant of itself."
+        if errors:
+            raise ValidationError(errors)
+
+    def _free_slug(self):
+        base = slugify(self.speaker)[:100] or "quote"
+        taken = set(Quote.objects.filter(event_id=self.event_id).values_list("slug", flat=True))
+        return next(s for s in (base, *(f"{base}-{n}" for n in range(2, len(taken) + 3))) if s not in taken)
