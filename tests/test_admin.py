@@ -161,15 +161,21 @@ def test_editor_sees_history_with_changes_and_can_revert(editor_client, editor):
     page = editor_client.get(history_url)
     assert page.status_code == 200
     assert "Corrected headline" in page.content.decode()
-    original = event.history.last()
-    revert_url = reverse("admin:tracker_event_simple_history", args=[event.pk, original.history_id])
+    before_correction = event.history.all()[1]
+    records = event.history.count()
+    revert_url = reverse("admin:tracker_event_simple_history", args=[event.pk, before_correction.history_id])
     revert_page = editor_client.get(revert_url)
     assert revert_page.status_code == 200
     response = editor_client.post(revert_url, form_data(revert_page))
-    assert response.status_code == 302
+    assert response.status_code == 302, response.context["adminform"].form.errors
     event.refresh_from_db()
     assert event.headline == "Headline event"
-    assert event.history.count() == 3 and event.history.first().history_user == editor
+    assert event.history.count() == records + 1
+    latest = event.history.first()
+    assert (
+        latest.history_user == editor
+        and latest.history_change_reason == f"Reverted to version {before_correction.version}"
+    )
 
 
 @pytest.mark.django_db

@@ -1,35 +1,155 @@
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.db import models, transaction
 from django.db.models import Count
+from django.shortcuts import redirect
+from django.urls import path
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Event, Quote, Source, Story
+from . import admin_views
+from .forms import EditorialForm, for_user
+from .locking import StaleEdit
+from .models import Event, Quote, Source, Status, Story
+from .permissions import deny, log_denial, may_publish, refusal
+
+VERSION_FIELDSET = (None, {"fields": ["version"], "classes": ["hidden"]})
 
 
-@admin.action(description="Publish selected", permissions=["change"])
+@admin.action(description="Publish selected", permissions=["publish"])
 def publish(modeladmin, request, queryset):
     _save_each(modeladmin, request, queryset, "publish", "Published")
 
 
-@admin.action(description="Unpublish selected", permissions=["change"])
+@admin.action(description="Unpublish selected", permissions=["publish"])
 def unpublish(modeladmin, request, queryset):
     _save_each(modeladmin, request, queryset, "unpublish", "Unpublished")
 
 
 def _save_each(modeladmin, request, queryset, method, reason):
-    """Save objects one by one, so each change leaves a history record
-    (a queryset .update() would write none), all or nothing."""
-    with transaction.atomic():
-        objects = list(queryset)
-        for obj in objects:
-            getattr(obj, method)()
-            obj._change_reason = reason
-            obj.save()
-            modeladmin.log_change(request, obj, reason)
-    modeladmin.message_user(request, f"{reason}: {len(objects)} item(s).", messages.SUCCESS)
+    """Save the selected objects one by one, all or nothing, so each change
+    leaves a history record (a queryset .update() would write none).
+
+    An action applies to each object as it stands when the action runs: the
+    rows are re-read and locked, so an edit saved since the list was shown is
+    kept, not overwritten. Objects deleted since are skipped, and the message
+    says so.
+    """
+    selected = queryset.count()
+    try:
+        with transaction.atomic():
+            objects = list(modeladmin.model._default_manager.filter(pk__in=queryset.values("pk")).select_for_update())
+            for obj in objects:
+                getattr(obj, method)()
+                obj._change_reason = reason
+                obj.save()
+                modeladmin.log_change(request, obj, reason)
+    except StaleEdit as error:
+        modeladmin.message_user(
+            request, f"Nothing was changed: “{error.instance}” was saved by someone else meanwhile.", messages.ERROR
+        )
+        return
+    skipped = f" ({selected - len(objects)} selected were deleted meanwhile)" if len(objects) < selected else ""
+    modeladmin.message_user(request, f"{reason}: {len(objects)} item(s).{skipped}", messages.SUCCESS)
 
 
-class EventInline(admin.TabularInline):
+class EditorialAdmin(SimpleHistoryAdmin):
+    """What every editorial model's admin shares: forms that carry their
+    version and their user's rights, publishing only with the publish
+    permission, and history pages that compare any two versions."""
+
+    form = EditorialForm
+    object_history_list_template = "admin/tracker/object_history_list.html"
+
+    def get_urls(self):
+        compare = self.admin_site.admin_view(admin_views.compare_versions(self))
+        name = f"{self.opts.app_label}_{self.opts.model_name}_compare"
+        return [path("<path:object_id>/compare/", compare, name=name), *super().get_urls()]
+
+    def get_form(self, request, obj=None, **kwargs):
+        return for_user(super().get_form(request, obj, **kwargs), request.user)
+
+    def get_changelist_form(self, request, **kwargs):
+        return for_user(super().get_changelist_form(request, form=self.form, **kwargs), request.user)
+
+    def get_fieldsets(self, request, obj=None):
+        return [*super().get_fieldsets(request, obj), VERSION_FIELDSET]
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or refusal(request.user, self.model, obj) is None)
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or refusal(request.user, self.model, obj) is None)
+
+    def has_publish_permission(self, request):
+        return may_publish(request.user, self.model)
+
+    def response_action(self, request, queryset):
+        action = request.POST.get("action")
+        if action and action not in self.get_actions(request):
+            log_denial(request.user, f"action {action} on {self.opts.label}", "not permitted", request.path)
+        return super().response_action(request, queryset)
+
+    def save_model(self, request, obj, form, change):
+        if getattr(form, "reverting", False):
+            obj._change_reason = f"Reverted to version {form.instance._history.version}"
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        for deleted in formset.deleted_forms:
+            if deleted.instance.pk is None:
+                continue
+            stored = formset.model._base_manager.filter(pk=deleted.instance.pk).first()
+            if stored is not None and (reason := refusal(request.user, formset.model, stored)):
+                deny(request, f"delete {formset.model._meta.label} {stored.pk}", reason)
+        super().save_formset(request, form, formset, change)
+
+    # A save that lost a race after its form was validated raises StaleEdit
+    # (and rolls back). Handling the request again shows the conflict beside
+    # the editor's input, because validation now sees the newer version.
+
+    def changeform_view(self, request, *args, **kwargs):
+        return self._retry_stale(super().changeform_view, request, *args, **kwargs)
+
+    def changelist_view(self, request, *args, **kwargs):
+        return self._retry_stale(super().changelist_view, request, *args, **kwargs)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            # simple-history lets anyone who may *view* history post a revert.
+            stored = self.get_object(request, unquote(object_id))
+            if stored is None or not self.has_change_permission(request, stored):
+                deny(request, f"revert {self.opts.label} {object_id}", "no permission to change it")
+        # Unlike Django's change form, simple-history's revert is not atomic.
+        revert = transaction.atomic(super().history_form_view)
+        return self._retry_stale(revert, request, object_id, version_id, extra_context)
+
+    def _retry_stale(self, view, request, *args, **kwargs):
+        for _attempt in range(2):
+            try:
+                return view(request, *args, **kwargs)
+            except StaleEdit:
+                continue
+        self.message_user(request, "Someone else saved this meanwhile; nothing of yours was saved.", messages.ERROR)
+        return redirect(request.path)
+
+
+class EditorialInline:
+    """Inline rows carry their version and their user's rights, like forms."""
+
+    form = EditorialForm
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = for_user(formset.form, request.user)
+        return formset
+
+    def get_fieldsets(self, request, obj=None):
+        return [*super().get_fieldsets(request, obj), VERSION_FIELDSET]
+
+
+class EventInline(EditorialInline, admin.TabularInline):
     model = Event
     fields = ["date", "date_precision", "date_label", "headline", "slug", "sources", "is_key", "status"]
     autocomplete_fields = ["sources"]
@@ -38,7 +158,7 @@ class EventInline(admin.TabularInline):
     extra = 0
 
 
-class QuoteInline(admin.StackedInline):
+class QuoteInline(EditorialInline, admin.StackedInline):
     model = Quote
     fk_name = "event"
     fields = [("speaker", "speaker_role"), "text", ("speech", "source"), "variant_of", ("slug", "status")]
@@ -46,10 +166,32 @@ class QuoteInline(admin.StackedInline):
     extra = 0
 
 
+class PublicationFilter(admin.SimpleListFilter):
+    title = "publication"
+    parameter_name = "publication"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("live", "Published (public now)"),
+            ("scheduled", "Scheduled"),
+            (Status.DRAFT, Status.DRAFT.label),
+            (Status.UNPUBLISHED, Status.UNPUBLISHED.label),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "live":
+            return queryset.published()
+        if self.value() == "scheduled":
+            return queryset.scheduled()
+        if self.value() in (Status.DRAFT, Status.UNPUBLISHED):
+            return queryset.filter(status=self.value())
+        return queryset
+
+
 @admin.register(Story)
-class StoryAdmin(SimpleHistoryAdmin):
-    list_display = ["title", "status", "published_at", "updated_at", "event_count"]
-    list_filter = ["status"]
+class StoryAdmin(EditorialAdmin):
+    list_display = ["title", "publication", "published_at", "updated_at", "event_count"]
+    list_filter = [PublicationFilter]
     search_fields = ["title", "summary"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
@@ -57,8 +199,18 @@ class StoryAdmin(SimpleHistoryAdmin):
     inlines = [EventInline]
     actions = [publish, unpublish]
 
+    def get_urls(self):
+        as_of = self.admin_site.admin_view(admin_views.story_as_of(self))
+        return [path("<path:object_id>/as-of/", as_of, name="tracker_story_as_of"), *super().get_urls()]
+
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(event_count=Count("events"))
+
+    @admin.display(description="publication", ordering="status")
+    def publication(self, story):
+        if story.is_scheduled():
+            return f"Scheduled for {story.published_at:%d %b %Y %H:%M %Z}"
+        return story.get_status_display()
 
     @admin.display(description="events", ordering="event_count")
     def event_count(self, story):
@@ -66,8 +218,9 @@ class StoryAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(SimpleHistoryAdmin):
+class EventAdmin(EditorialAdmin):
     list_display = ["headline", "date_display", "story", "is_key", "status", "source_count"]
+    list_editable = ["is_key", "status"]
     list_filter = ["story", "is_key", "status", "date_precision"]
     list_select_related = ["story"]
     search_fields = ["headline", "description", "date_label"]
@@ -95,7 +248,7 @@ class EventAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
+class SourceAdmin(EditorialAdmin):
     list_display = ["__str__", "outlet", "kind", "language", "published_on"]
     list_filter = ["kind", "language"]
     search_fields = ["headline", "outlet", "byline", "slug", "text"]
@@ -111,8 +264,9 @@ class SourceAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Quote)
-class QuoteAdmin(SimpleHistoryAdmin):
+class QuoteAdmin(EditorialAdmin):
     list_display = ["__str__", "speaker", "speech", "source", "event", "status"]
+    list_editable = ["status"]
     list_filter = ["speech", "status", "event__story"]
     list_select_related = ["source", "event", "event__story"]
     search_fields = ["text", "speaker", "speaker_role"]

@@ -1,34 +1,76 @@
 """Version history for editorial content, on top of django-simple-history."""
 
-from simple_history.models import HistoricalRecords
+import difflib
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.db.models.signals import post_delete, pre_delete
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
+from simple_history.models import HistoricalChanges, HistoricalRecords
 from simple_history.signals import post_create_historical_record
+
+from .locking import advance_version
+
+# Bookkeeping, not content: left out of diffs and of "what changed".
+NOT_CONTENT = ["version", "created_at", "updated_at"]
+
+
+class ContentChanges(HistoricalChanges):
+    """Diffs of history records compare content, not the version counter."""
+
+    def diff_against(self, old_history, excluded_fields=None, included_fields=None, **kwargs):
+        return super().diff_against(old_history, [*(excluded_fields or ()), "version"], included_fields, **kwargs)
 
 
 class History(HistoricalRecords):
-    """simple-history's HistoricalRecords with two changes:
+    """simple-history's HistoricalRecords, so that every change is exactly one record:
 
-    - one save is one record: a many-to-many change made on the instance just
-      saved (a form's save_m2m, a fixture's links) updates the links of the
-      record that save wrote, instead of writing a second record;
-    - it is remembered per model, so code that writes without firing its
-      signals (fixture loads) can still leave a record.
+    - the links a form saves together with its object (``save_m2m``) complete
+      the record that object's save wrote, instead of writing a second one;
+    - a link changed on its own (``event.sources.add(...)``) is a change of the
+      event: it gets a new version and a record;
+    - a link changed from the other side (``source.events.add(event)``) is
+      recorded on the event. simple-history would write a record of the
+      *source* into the event's history table;
+    - it is remembered per model, so code that writes without firing signals
+      (fixture loads) can still leave a record.
     """
 
     by_model = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.bases = (ContentChanges, *self.bases)
 
     def finalize(self, sender, **kwargs):
         super().finalize(sender, **kwargs)
         if sender is self.cls:
             History.by_model[sender] = self
 
-    def m2m_changed(self, instance, action, attr, pk_set, reverse, **kwargs):
-        record = getattr(instance, "_latest_history", None)
-        if record is None or reverse or hasattr(instance, "skip_history_when_saving"):
-            return super().m2m_changed(instance, action, attr, pk_set, reverse, **kwargs)
-        if action in ("post_add", "post_remove", "post_clear"):
-            for model in self.m2m_models.values():
-                model.objects.filter(history=record).delete()
-            self.create_historical_record_m2ms(record, instance)
+    def m2m_changed(self, instance, action, attr, pk_set, reverse, model=None, **kwargs):
+        if hasattr(instance, "skip_history_when_saving"):
+            return
+        if reverse:
+            self._record_other_side(instance, action, attr, pk_set, model)
+        elif action in ("post_add", "post_remove", "post_clear"):
+            record = getattr(instance, "_completing_record", None)
+            if record is None:
+                record_change(instance)
+            else:
+                for m2m_model in self.m2m_models.values():
+                    m2m_model.objects.filter(history=record).delete()
+                self.create_historical_record_m2ms(record, instance)
+
+    def _record_other_side(self, instance, action, attr, pk_set, model):
+        related_name = model._meta.get_field(attr).remote_field.get_accessor_name()
+        if action == "pre_clear":
+            instance._cleared_pks = set(getattr(instance, related_name).values_list("pk", flat=True))
+        elif action in ("post_add", "post_remove", "post_clear"):
+            pks = instance.__dict__.pop("_cleared_pks", set()) if action == "post_clear" else pk_set
+            for obj in model._default_manager.filter(pk__in=pks):
+                record_change(obj)
 
 
 def _remember_record(sender, instance, history_instance, **kwargs):
@@ -36,6 +78,38 @@ def _remember_record(sender, instance, history_instance, **kwargs):
 
 
 post_create_historical_record.connect(_remember_record, dispatch_uid="tracker.history.remember")
+
+
+@contextmanager
+def completing_record(instance):
+    """Links saved inside this block belong to the record `instance`'s save just wrote."""
+    instance._completing_record = getattr(instance, "_latest_history", None)
+    try:
+        yield
+    finally:
+        del instance._completing_record
+
+
+def record_change(instance, reason=None):
+    """A change made without saving `instance` itself (its links): a new version and a record."""
+    advance_version(instance)
+    instance._change_reason = reason
+    History.by_model[type(instance)].create_historical_record(instance, "~")
+
+
+def _note_linked_events(sender, instance, **kwargs):
+    instance._linked_events = list(instance.events.all())
+
+
+def _record_unlinked_events(sender, instance, **kwargs):
+    for event in instance.__dict__.pop("_linked_events", []):
+        record_change(event, f"Source deleted: {instance}"[:100])
+
+
+# Deleting a source removes it from the events citing it without any
+# m2m signal; the events' histories must still show it.
+pre_delete.connect(_note_linked_events, sender="tracker.Source", dispatch_uid="tracker.history.note_links")
+post_delete.connect(_record_unlinked_events, sender="tracker.Source", dispatch_uid="tracker.history.unlinked")
 
 
 def record(instance, reason):
@@ -51,8 +125,83 @@ def record(instance, reason):
     if previous is None:
         return []
     latest = instance.history.first()
-    changed = latest.diff_against(previous, excluded_fields=["updated_at"]).changed_fields
+    changed = latest.diff_against(previous, excluded_fields=NOT_CONTENT).changed_fields
     if not changed:
         latest.delete()
         return None
     return changed
+
+
+# --- Comparing versions ---------------------------------------------------------
+
+
+@dataclass
+class FieldChange:
+    label: str
+    old: str
+    new: str
+
+    @property
+    def diff(self):
+        return word_diff(self.old, self.new)
+
+
+def field_changes(old, new):
+    """What differs between two history records of one object, field by field, readably."""
+    delta = new.diff_against(old, excluded_fields=NOT_CONTENT, foreign_keys_are_objs=True)
+    return [
+        FieldChange(_label(new, c.field), _display(new, c.field, c.old), _display(new, c.field, c.new))
+        for c in delta.changes
+    ]
+
+
+def record_of_version(model, pk, version):
+    """The history record written when object `pk` reached `version` (None if there is none)."""
+    return model.history.filter(id=pk, version=version).exclude(history_type="-").order_by("history_id").last()
+
+
+def _label(record, name):
+    return str(record.instance_type._meta.get_field(name).verbose_name).capitalize()
+
+
+def _display(record, name, value):
+    field = record.instance_type._meta.get_field(name)
+    if field.many_to_many:
+        target = field.m2m_reverse_field_name()
+        return "; ".join(sorted(str(row[target]) for row in value))
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    return "" if value is None else str(value)
+
+
+def word_diff(old, new):
+    """HTML of `new` against `old`: removed words in <del>, added words in <ins>, all escaped."""
+    a, b = re.findall(r"\s+|\S+", old), re.findall(r"\s+|\S+", new)
+    parts = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op == "equal":
+            parts.append(escape("".join(a[i1:i2])))
+            continue
+        if i2 > i1:
+            parts.append(format_html("<del>{}</del>", "".join(a[i1:i2])))
+        if j2 > j1:
+            parts.append(format_html("<ins>{}</ins>", "".join(b[j1:j2])))
+    return mark_safe("".join(parts))  # noqa: S308 - every part is escaped above
+
+
+def conflict_message(stored, based_on):
+    """Tell an editor whose copy (version `based_on`) is stale what changed since."""
+    started, latest = record_of_version(type(stored), stored.pk, based_on), stored.history.first()
+    changes = field_changes(started, latest) if started and latest else []
+    changed = "; ".join(f"{c.label}: “{_shorten(c.old)}” → “{_shorten(c.new)}”" for c in changes)
+    who = f" by {latest.history_user}" if latest and latest.history_user else ""
+    return (
+        f"This {stored._meta.verbose_name} was changed{who} while you were editing it: "
+        f"you started from version {based_on}, it is now version {stored.version}. "
+        f"Changed meanwhile: {changed or 'links or bookkeeping only'}. "
+        "Nothing of yours was saved: copy your changes, reload the page and make them again."
+    )
+
+
+def _shorten(text, limit=80):
+    return text if len(text) <= limit else text[: limit - 1] + "…"

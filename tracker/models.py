@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from .history import History
+from .locking import Versioned
 
 
 class Status(models.TextChoices):
@@ -32,7 +33,7 @@ def normalise_text(text):
     return re.sub(r"\s+", " ", text.translate(TYPOGRAPHIC)).strip()
 
 
-class Publishable(models.Model):
+class Publishable(Versioned):
     """Something with a publication state; readers see only what is published."""
 
     status = models.CharField(max_length=12, choices=Status, default=Status.PUBLISHED, help_text=STATUS_HELP)
@@ -57,6 +58,10 @@ class StoryQuerySet(models.QuerySet):
     def published(self):
         """Stories the public may see: published, and the publication time has come."""
         return self.filter(status=Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def scheduled(self):
+        """Stories that become public by themselves when their publication time comes."""
+        return self.filter(status=Status.PUBLISHED, published_at__gt=timezone.now())
 
 
 class StoryManager(models.Manager.from_queryset(StoryQuerySet)):
@@ -92,6 +97,7 @@ class Story(Publishable):
                 name="story_published_has_time",
             ),
         ]
+        permissions = [("publish_story", "Can publish, schedule or unpublish a story, and change a published one")]
 
     def __str__(self):
         return self.title
@@ -104,6 +110,9 @@ class Story(Publishable):
 
     def is_published(self):
         return self.status == Status.PUBLISHED and self.published_at is not None and self.published_at <= timezone.now()
+
+    def is_scheduled(self):
+        return self.status == Status.PUBLISHED and self.published_at is not None and self.published_at > timezone.now()
 
     def publish(self):
         super().publish()
@@ -138,7 +147,7 @@ class SourceManager(models.Manager.from_queryset(SourceQuerySet)):
         return self.get(slug=slug)
 
 
-class Source(models.Model):
+class Source(Versioned):
     """An article or document that reported something, archived as it was printed."""
 
     slug = models.SlugField(max_length=120, unique=True, help_text="A stable name for this source.")
@@ -175,6 +184,7 @@ class Source(models.Model):
             models.CheckConstraint(condition=Q(kind__in=SourceKind.values), name="source_kind_valid"),
             models.CheckConstraint(condition=~Q(derived_from=models.F("pk")), name="source_not_derived_from_itself"),
         ]
+        permissions = [("publish_source", "Can change a source that readers can see")]
 
     def __str__(self):
         title = self.headline or f"Untitled ({self.slug})"
@@ -269,6 +279,7 @@ class Event(Publishable):
             ),
         ]
         indexes = [models.Index(fields=["story", "date"])]
+        permissions = [("publish_event", "Can publish or unpublish an event, and change a published one")]
 
     def __str__(self):
         return f"{self.date_display}: {self.headline}"
@@ -368,6 +379,7 @@ class Quote(Publishable):
             models.CheckConstraint(condition=Q(speech__in=Speech.values), name="quote_speech_valid"),
             models.CheckConstraint(condition=~Q(variant_of=models.F("pk")), name="quote_not_variant_of_itself"),
         ]
+        permissions = [("publish_quote", "Can publish or unpublish a quote, and change a published one")]
 
     def __str__(self):
         text = self.text if len(self.text) <= 60 else self.text[:59] + "…"

@@ -1,0 +1,87 @@
+"""The admin's form for editorial content: change forms, inline rows,
+list-editable rows and reverts all go through it."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from .history import completing_record, conflict_message
+from .locking import current_version
+from .models import Status
+from .permissions import log_denial, may_publish, refusal
+
+
+class VersionField(forms.IntegerField):
+    """The version the editor's copy was based on.
+
+    Never counts as a change: a list row or inline row whose visible fields
+    still match the stored object has nothing to save, whatever its version.
+    """
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, min_value=1, **kwargs)
+
+    def has_changed(self, initial, data):
+        return False
+
+
+class EditorialForm(forms.ModelForm):
+    """Refuses, beside the form and with the reason, a save based on a stale
+    copy and a publishing act its user may not do."""
+
+    version = VersionField()
+    user = None  # the person saving; the admin sets it for each request
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        record = getattr(self.instance, "_history", None)
+        self.reverting = record is not None
+        if self.reverting:
+            # Reverting to an old version: the editor's copy is based on the
+            # current version, and the old version's links are what they restore.
+            self.initial["version"] = current_version(self.instance)
+            for field in record._history_m2m_fields:
+                target = f"{field.m2m_reverse_field_name()}_id"
+                self.initial[field.name] = [getattr(row, target) for row in getattr(record, field.name).all()]
+        if "status" in self.fields and not may_publish(self.user, self._meta.model):
+            status = self.fields["status"]
+            status.choices = [choice for choice in status.choices if choice[0] != Status.PUBLISHED]
+            if self.instance._state.adding:
+                self.initial["status"] = Status.DRAFT
+
+    def clean(self):
+        cleaned_data = super().clean()
+        model = self._meta.model
+        stored = None
+        if not self.instance._state.adding:
+            stored = model._base_manager.filter(pk=self.instance.pk).first()
+            if stored is None:
+                raise ValidationError(f"This {model._meta.verbose_name} was deleted while you were editing it.")
+            # A copy whose visible fields match the stored object loses nothing
+            # by being saved over it, so only a changed one must be current.
+            based_on = cleaned_data.get("version") if self.changes_something() else stored.version
+            if based_on is None:
+                raise ValidationError("This form did not say which version it was based on; reload the page.")
+            if based_on != stored.version:
+                raise ValidationError(conflict_message(stored, based_on))
+            self.instance.version = based_on
+        if self.changes_something():
+            reason = refusal(self.user, model, stored, cleaned_data.get("status"))
+            if reason:
+                log_denial(self.user, f"save {model._meta.label} {self.instance.pk or '(new)'}", reason)
+                raise ValidationError(reason)
+        return cleaned_data
+
+    def changes_something(self):
+        # A revert form starts from the old version, not from what is stored.
+        return self.instance._state.adding or self.reverting or self.has_changed()
+
+    def _save_m2m(self):
+        with completing_record(self.instance):
+            super()._save_m2m()
+
+
+def for_user(form_class, user):
+    """`form_class` bound to the person saving with it."""
+    return type(form_class.__name__, (form_class,), {"user": user})
