@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from tracker.models import Event, Quote, Source, Speech, Story, normalise_text
 
@@ -108,11 +108,26 @@ def test_loading_again_changes_nothing(seed):
 
 
 @pytest.mark.django_db
-def test_reloading_over_an_editors_change_says_so_and_records_it(seed, capsys):
+def test_reloading_over_an_editors_change_is_refused_and_changes_nothing(seed, editor):
+    event = Event.objects.get(slug="general-election")
+    event._history_user = editor
+    event.headline = "Edited by an editor"
+    event.save()
+    before, version = counts(), event.version
+    with pytest.raises(CommandError, match=r"overwrite editorial changes.*general-election.*headline.*edna"):
+        call_command("loaddata", *FIXTURES, verbosity=0)
+    event.refresh_from_db()
+    assert event.headline == "Edited by an editor" and event.version == version
+    assert counts() == before
+
+
+@pytest.mark.django_db
+def test_reloading_with_overwrite_replaces_an_editors_change_says_so_and_records_it(seed, capsys):
     event = Event.objects.get(slug="general-election")
     event.headline = "Edited by an editor"
     event.save()
-    call_command("loaddata", *FIXTURES, verbosity=1)
+    edited_version = event.version
+    call_command("loaddata", *FIXTURES, "--overwrite", verbosity=1)
     err = capsys.readouterr().err
     assert "Overwrote event" in err and "headline" in err
     event.refresh_from_db()
@@ -120,6 +135,7 @@ def test_reloading_over_an_editors_change_says_so_and_records_it(seed, capsys):
     assert latest.headline == event.headline != "Edited by an editor"
     assert latest.history_change_reason.startswith("Loaded from fixture")
     assert event.history.count() == 3
+    assert event.version == latest.version == edited_version + 1
 
 
 @pytest.mark.django_db

@@ -113,23 +113,37 @@ post_delete.connect(_record_unlinked_events, sender="tracker.Source", dispatch_u
 
 
 def record(instance, reason):
-    """Write one history record of `instance` as it now stands in the database.
+    """Record `instance` as it now stands in the database, unless that is what
+    its latest record already says (so repeating an operation that changed
+    nothing leaves no trace). A change is a new version.
 
-    A record identical to the latest one is dropped again, so repeating an
-    operation that changed nothing leaves no trace. Returns the names of the
-    fields that changed, or None when nothing was recorded.
+    Returns the names of the fields that changed ([] for a first record), or
+    None when nothing was recorded.
     """
     previous = instance.history.first()
+    changed = [] if previous is None else differences(previous, instance)
+    if previous is not None:
+        if not changed:
+            return None
+        advance_version(instance)
     instance._change_reason = reason
     History.by_model[type(instance)].create_historical_record(instance, "~" if previous else "+")
-    if previous is None:
-        return []
-    latest = instance.history.first()
-    changed = latest.diff_against(previous, excluded_fields=NOT_CONTENT).changed_fields
-    if not changed:
-        latest.delete()
-        return None
     return changed
+
+
+def differences(record, instance):
+    """Names of the content fields and links in which `instance` differs from `record`."""
+    names = [
+        f.name
+        for f in record.tracked_fields
+        if f.editable and f.name not in NOT_CONTENT and getattr(record, f.attname) != getattr(instance, f.attname)
+    ]
+    for field in record._history_m2m_fields:
+        target = f"{field.m2m_reverse_field_name()}_id"
+        then = {getattr(row, target) for row in getattr(record, field.name).all()}
+        if then != set(getattr(instance, field.name).values_list("pk", flat=True)):
+            names.append(field.name)
+    return names
 
 
 # --- Comparing versions ---------------------------------------------------------
