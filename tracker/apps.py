@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class TrackerConfig(AppConfig):
     name = "tracker"
     verbose_name = "Story tracker"
+
+    def ready(self):
+        from . import security  # noqa: F401 - connects the security log's signal receivers

@@ -45,10 +45,7 @@ class EditorialForm(forms.ModelForm):
                 target = f"{field.m2m_reverse_field_name()}_id"
                 self.initial[field.name] = [getattr(row, target) for row in getattr(record, field.name).all()]
         if "status" in self.fields and not may_publish(self.user, self._meta.model):
-            status = self.fields["status"]
-            status.choices = [choice for choice in status.choices if choice[0] != Status.PUBLISHED]
-            if self.instance._state.adding:
-                self.initial["status"] = Status.DRAFT
+            self._offer_drafts_only()
 
     def clean(self):
         cleaned_data = super().clean()
@@ -72,6 +69,16 @@ class EditorialForm(forms.ModelForm):
                 log_denial(self.user, f"save {model._meta.label} {self.instance.pk or '(new)'}", reason)
                 raise ValidationError(reason)
         return cleaned_data
+
+    def _offer_drafts_only(self):
+        # Only what is shown: clean() refuses (and logs) a posted "Published",
+        # and a published object keeps its status on display.
+        if self.instance.status == Status.PUBLISHED and not self.instance._state.adding:
+            return
+        status = self.fields["status"]
+        status.widget.choices = [choice for choice in status.choices if choice[0] != Status.PUBLISHED]
+        if self.instance._state.adding:
+            self.initial["status"] = Status.DRAFT
 
     def changes_something(self):
         # A revert form starts from the old version, not from what is stored.
