@@ -102,6 +102,14 @@ DATABASES = {
     )
 }
 
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Writers queue for the lock at the start of a transaction instead of
+    # failing halfway through it when another request writes at the same time.
+    DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
+    # Tests use a file, not memory, so that concurrent connections share it
+    # and lock it as they do a real database.
+    DATABASES["default"]["TEST"] = {"NAME": BASE_DIR / "tests.sqlite3"}
+
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {

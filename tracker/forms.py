@@ -37,6 +37,8 @@ class EditorialForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         record = getattr(self.instance, "_history", None)
         self.reverting = record is not None
+        if not self.instance._state.adding:
+            self.initial.setdefault("version", self.instance.version)
         if self.reverting:
             # Reverting to an old version: the editor's copy is based on the
             # current version, and the old version's links are what they restore.

@@ -1,0 +1,26 @@
+"""Staff accounts in the newsroom's groups, as the migrations define them."""
+
+from django.contrib.auth.models import Group, User
+
+PASSWORD = "correct horse battery staple"
+
+
+def member_of(group, username):
+    user = User.objects.create_user(username, password=PASSWORD, is_staff=True)
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+def changelist_data(page, **changes):
+    """The list-editable rows of a changelist page as the browser would post them, with `changes`."""
+    formset = page.context["cl"].formset
+    data = {"_save": "Save"}
+    for form in [formset.management_form, *formset.forms]:
+        for name in form.fields:
+            value = form[name].value()
+            if value is True:
+                data[form.add_prefix(name)] = "on"
+            elif value not in (None, False):
+                data[form.add_prefix(name)] = str(value)
+    data.update(changes)
+    return data
