@@ -91,10 +91,13 @@ def completing_record(instance):
 
 
 def record_change(instance, reason=None):
-    """A change made without saving `instance` itself (its links): a new version and a record."""
+    """A change made without saving `instance` itself (its links): a new
+    version and a record of the object as stored, not of unsaved edits."""
     advance_version(instance)
-    instance._change_reason = reason
-    History.by_model[type(instance)].create_historical_record(instance, "~")
+    stored = type(instance)._base_manager.get(pk=instance.pk)
+    history = History.by_model[type(instance)]
+    stored._history_user, stored._change_reason = history.get_history_user(instance), reason
+    history.create_historical_record(stored, "~")
 
 
 def _note_linked_events(sender, instance, **kwargs):
