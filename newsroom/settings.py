@@ -29,7 +29,8 @@ def env_list(name, default=""):
 
 DEBUG = env_bool("DEBUG")
 
-DEVELOPMENT_SECRET_KEY = "development-only-not-secret"  # noqa: S105 - refused below when DEBUG is off
+# Not a secret: refused below when DEBUG is off.
+DEVELOPMENT_SECRET_KEY = "development-only-not-secret"  # noqa: S105 # nosec B105
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY and DEBUG:
     SECRET_KEY = DEVELOPMENT_SECRET_KEY
