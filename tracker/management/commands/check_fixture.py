@@ -27,7 +27,7 @@ class Command(BaseCommand):
                 call_command(load, *fixtures, verbosity=0, overwrite=overwrite, database=database)
                 transaction.set_rollback(True, using=database)
         except CommandError as error:
-            raise CommandError(f"Not loadable: {error}") from error
+            raise CommandError(f"Not loadable: {str(error).removeprefix('Nothing was loaded: ')}") from error
         except Exception as error:  # the deserializer and the database raise many kinds
             raise CommandError(f"Not loadable: {type(error).__name__}: {error}") from error
         self.stdout.write(
