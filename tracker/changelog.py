@@ -182,13 +182,21 @@ class Replay:
         self.current = {}  # key -> the version in force
         self.shown = {}  # key -> the version readers last saw
         self.cited = {}  # source id -> how many shown events and quotes cite it
+        self.quotes_of = {}  # event id -> keys of the quotes now under it
         self.story_public = False
         self.edits = []  # the changes of each edit, oldest edit first
 
     def apply(self, edit):
         when = edit[-1][1].when
-        touched = {key for key, _ in edit if key is not None}
-        self.current.update((key, version) for key, version in edit if key is not None)
+        touched = set()
+        for key, version in edit:
+            if key is None:
+                continue
+            touched.add(key)
+            if key[0] == "quote":
+                self.quotes_of.get(getattr(self.current.get(key), "parent", None), set()).discard(key)
+                self.quotes_of.setdefault(version.parent, set()).add(key)
+            self.current[key] = version
         self.changes = []
         story = self.current.get(STORY)
         if story is None or story.public_from is None or story.public_from > when:
@@ -216,7 +224,7 @@ class Replay:
         events = sorted((key for key in touched if key[0] == "event"), key=lambda key: self.current[key].order)
         changed_events = {key[1]: self._compare_one(when, key, quietly) for key in events}
         quotes = {key for key in touched if key[0] == "quote"}
-        quotes |= {key for key, v in self.current.items() if key[0] == "quote" and v.parent in changed_events}
+        quotes |= {key for event_id in changed_events for key in self.quotes_of.get(event_id, ())}
         for key in sorted(quotes, key=lambda key: self.current[key].when):
             # A quote arriving or leaving with its event is part of that change.
             along = changed_events.get(self.current[key].parent) in ("added", "removed")
