@@ -185,6 +185,8 @@ class Replay:
         self.quotes_of = {}  # event id -> keys of the quotes now under it
         self.story_public = False
         self.edits = []  # the changes of each edit, oldest edit first
+        self.changes = []  # the changes of the edit being applied
+        self.sources = set()  # source keys whose citations the edit may have changed
 
     def apply(self, edit):
         when = edit[-1][1].when

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from tracker.models import Source
 
-from ..quality import ROOT, story_with_history
+from ..quality import ROOT, require, story_with_history
 
 pytestmark = pytest.mark.browser
 
@@ -87,6 +87,7 @@ def test_another_site_embeds_the_timeline_with_timelinejs(page, site, story):
     The file is fetched here rather than by the embedding page: Chromium keeps
     pages from other addresses out of 127.0.0.1 whatever the CORS headers say
     (which test_exports checks)."""
+    require((TIMELINEJS / "js" / "timeline.js").exists(), "TimelineJS missing: run `npm ci --ignore-scripts`")
     page.route(f"{EMBEDDING_SITE}/**", _serve_timelinejs)
     page.goto(EMBEDDING_SITE + "/")
     data = page.request.get(site + reverse("tracker:story_timeline", kwargs={"slug": story.slug})).json()
