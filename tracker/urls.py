@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import changelog, exports, feeds, views
 
 app_name = "tracker"
 
@@ -8,4 +8,9 @@ urlpatterns = [
     path("", views.story_list, name="story_list"),
     path("stories/<slug:slug>/", views.story_detail, name="story_detail"),
     path("sources/<int:pk>/", views.source_detail, name="source_detail"),
+    # Changelog, feeds and data out
+    path("stories/<slug:slug>/changes/", changelog.changelog, name="story_changes"),
+    path("stories/<slug:slug>/feed/", feeds.StoryFeed(), name="story_feed"),
+    path("stories/<slug:slug>.json", exports.story_json, name="story_json"),
+    path("stories/<slug:slug>/timeline.json", exports.timeline_json, name="story_timeline"),
 ]

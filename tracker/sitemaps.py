@@ -1,0 +1,18 @@
+"""The sitemap: every published story, with the time it last changed.
+
+Source pages are left out on purpose: they are archived copies of other
+publishers' articles, and search engines should send readers to the originals.
+"""
+
+from django.contrib.sitemaps import Sitemap
+
+from .freshness import with_last_change
+from .models import Story
+
+
+class StorySitemap(Sitemap):
+    def items(self):
+        return with_last_change(Story.objects.published()).order_by("pk")
+
+    def lastmod(self, story):
+        return story.last_change
