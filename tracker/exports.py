@@ -37,10 +37,10 @@ def story_json(request, slug):
     """The story with its events, quotes and sources, as documented in docs/data.md."""
     story = _published_story(slug)
     url = request.build_absolute_uri(story.get_absolute_url())
-    sources = {}
+    cited = {}
     for event in story.live_events:
-        sources.update((source.pk, source) for source in event.sources.all())
-        sources.update((quote.source.pk, quote.source) for quote in event.quotes.all())
+        cited.update((source.pk, source) for source in event.sources.all())
+        cited.update((quote.source.pk, quote.source) for quote in event.quotes.all())
     statements = _statements([quote for event in story.live_events for quote in event.quotes.all()])
     return _json(
         {
@@ -53,7 +53,7 @@ def story_json(request, slug):
             "events": [_event(event, url, statements) for event in story.live_events],
             "sources": [
                 _source(source, sources, request)
-                for source in sorted(sources.values(), key=lambda s: (s.published_on is None, s.published_on, s.slug))
+                for source in sorted(cited.values(), key=lambda s: (s.published_on is None, s.published_on, s.slug))
             ],
         }
     )
