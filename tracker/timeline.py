@@ -1,0 +1,64 @@
+"""A published story as its readers see it: the story page, its share image
+and its structured data all draw from this, so they always show the same
+events. Loading costs a fixed number of queries whatever the story's size."""
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.db.models import Prefetch
+
+from . import sourcing, updates
+from .models import Quote, Source, Story
+
+
+@dataclass
+class Timeline:
+    story: Story
+    events: list
+    sources: list
+
+    @classmethod
+    def of(cls, story):
+        """Load a published story's published events, quotes and sources.
+
+        `story` must come from `updates.with_last_updated(Story.objects.published())`.
+        """
+        events = list(
+            story.events.live()
+            .chronological()
+            .prefetch_related(
+                Prefetch("sources", queryset=Source.objects.select_related("derived_from")),
+                Prefetch("quotes", queryset=Quote.objects.live().select_related("source__derived_from")),
+            )
+        )
+        cited = {}
+        for event in events:
+            cited.update((source.pk, source) for source in event.sources.all())
+            cited.update((quote.source_id, quote.source) for quote in event.quotes.all())
+        roots = sourcing.chain_roots(cited)
+        # Undated sources last, the same on every database.
+        sources = sorted(cited.values(), key=lambda s: (s.published_on is None, s.published_on, s.slug))
+        numbers = {source.pk: number for number, source in enumerate(sources, start=1)}
+        for event in events:
+            event.independent_sources = sourcing.independent_count(event.sources.all(), roots)
+            event.statements = sourcing.statements(event.quotes.all())
+            event.changed_at = updates.changed_at(event)
+            # Each prefetched row is its own instance: number them all.
+            for source in [*event.sources.all(), *(quote.source for quote in event.quotes.all())]:
+                source.number = numbers[source.pk]
+        for source in sources:
+            # A parent that this story does not cite may be cited by nothing public at all.
+            source.public_parent = cited.get(source.derived_from_id)
+        return cls(story, events, sources)
+
+    @cached_property
+    def key_events(self):
+        return [event for event in self.events if event.is_key]
+
+    @cached_property
+    def dated_events(self):
+        return [event for event in self.events if event.date is not None]
+
+    @cached_property
+    def undated_events(self):
+        return [event for event in self.events if event.date is None]
