@@ -1,11 +1,12 @@
 """Public pages. Every query starts from a published() queryset, so drafts
 never reach a reader."""
 
-from django.conf import settings
 from django.db.models import Count, Q
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.cache import get_conditional_response, patch_cache_control
 
-from . import highlighting, timeline_svg, updates
+from . import highlighting, share_image, structured_data, timeline_svg, updates
 from .models import Event, Source, Status, Story
 from .timeline import Timeline
 
@@ -36,9 +37,21 @@ def story_detail(request, slug):
         "timeline": timeline,
         "svg": timeline_svg.layout(timeline.events),
         "since": since,
-        "canonical_url": settings.SITE_URL + timeline.story.get_absolute_url(),
+        "canonical_url": structured_data.absolute(timeline.story.get_absolute_url()),
+        "share_image_url": structured_data.share_image_url(timeline.story),
+        "share_image_alt": structured_data.share_image_alt(timeline),
+        "json_ld": structured_data.json_ld_script(structured_data.story_json_ld(timeline)),
     }
     return render(request, "tracker/story_detail.html", context)
+
+
+def story_share_image(request, slug):
+    """The story's 1200×630 PNG card for link previews, drawn from its published events."""
+    png, etag = share_image.share_image(Timeline.of(published_story(slug)))
+    response = get_conditional_response(request, etag=etag) or HttpResponse(png, content_type="image/png")
+    response["ETag"] = etag
+    patch_cache_control(response, public=True, max_age=300)
+    return response
 
 
 def source_detail(request, pk):
