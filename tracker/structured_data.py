@@ -66,14 +66,14 @@ def speaker(quote):
     return entity
 
 
-def quotation(quote, page_url):
+def quotation(quote, page_url, source_url):
     return {
         "@type": "Quotation",
         "@id": f"{page_url}#{quote.anchor}",
         "text": quote.text,
         "description": "Direct quote" if quote.speech == Speech.DIRECT else "Reported speech, in the source's words",
         "spokenByCharacter": speaker(quote),
-        "isBasedOn": absolute(quote.source.get_absolute_url()),
+        "isBasedOn": source_url(quote.source),
     }
 
 
@@ -82,6 +82,11 @@ def story_json_ld(timeline):
     story is told as it develops (a concluded story would be a NewsArticle)."""
     story = timeline.story
     url = absolute(story.get_absolute_url())
+    source_urls = {source.pk: absolute(source.get_absolute_url()) for source in timeline.sources}
+
+    def source_url(source):
+        return source_urls[source.pk]
+
     logo = {
         "@type": "ImageObject",
         "url": absolute(static(LOGO["path"])),
@@ -106,8 +111,8 @@ def story_json_ld(timeline):
             "author": publisher_ref,
             "publisher": publisher_ref,
             "image": image["url"],
-            "citation": [absolute(source.get_absolute_url()) for source in event.sources.all()],
-            "hasPart": [quotation(quote, url) for quote in event.quotes.all()],
+            "citation": [source_url(source) for source in event.cited_sources],
+            "hasPart": [quotation(quote, url, source_url) for quote in event.published_quotes],
         }
         for event in timeline.events
     ]
@@ -129,11 +134,10 @@ def story_json_ld(timeline):
     }
 
 
-# The escapes django.utils.html.json_script uses, so no text in the data can
-# close the <script> element or open a comment.
-SCRIPT_SAFE = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
-
-
 def json_ld_script(data):
-    payload = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":")).translate(SCRIPT_SAFE)
+    payload = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
+    # The escapes django.utils.html.json_script makes, so no text in the data
+    # can close the <script> element or open a comment (str.replace is much
+    # faster than str.translate on a page-sized string).
+    payload = payload.replace("&", "\\u0026").replace("<", "\\u003C").replace(">", "\\u003E")
     return mark_safe(f'<script type="application/ld+json">{payload}</script>')  # noqa: S308 - escaped above

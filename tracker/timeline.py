@@ -10,6 +10,9 @@ from django.db.models import Prefetch
 from . import sourcing, updates
 from .models import Quote, Source, Story
 
+# Archived texts are long and the story page shows none of them: not loaded.
+LONG_TEXT = ["text", "notes", "derived_from__text", "derived_from__notes"]
+
 
 @dataclass
 class Timeline:
@@ -19,33 +22,42 @@ class Timeline:
 
     @classmethod
     def of(cls, story):
-        """Load a published story's published events, quotes and sources.
-
-        `story` must come from `updates.with_last_updated(Story.objects.published())`.
-        """
+        """Load a published story's published events, quotes and sources, and
+        set `story.last_updated` from them (as `updates.with_last_updated` does in SQL)."""
         events = list(
             story.events.live()
             .chronological()
             .prefetch_related(
-                Prefetch("sources", queryset=Source.objects.select_related("derived_from")),
-                Prefetch("quotes", queryset=Quote.objects.live().select_related("source__derived_from")),
+                Prefetch(
+                    "sources",
+                    queryset=Source.objects.select_related("derived_from").defer(*LONG_TEXT),
+                    to_attr="cited_sources",
+                ),
+                Prefetch(
+                    "quotes",
+                    queryset=Quote.objects.live()
+                    .select_related("source__derived_from")
+                    .defer(*(f"source__{field}" for field in LONG_TEXT)),
+                    to_attr="published_quotes",
+                ),
             )
         )
         cited = {}
         for event in events:
-            cited.update((source.pk, source) for source in event.sources.all())
-            cited.update((quote.source_id, quote.source) for quote in event.quotes.all())
+            cited.update((source.pk, source) for source in event.cited_sources)
+            cited.update((quote.source_id, quote.source) for quote in event.published_quotes)
         roots = sourcing.chain_roots(cited)
         # Undated sources last, the same on every database.
         sources = sorted(cited.values(), key=lambda s: (s.published_on is None, s.published_on, s.slug))
         numbers = {source.pk: number for number, source in enumerate(sources, start=1)}
         for event in events:
-            event.independent_sources = sourcing.independent_count(event.sources.all(), roots)
-            event.statements = sourcing.statements(event.quotes.all())
+            event.independent_sources = sourcing.independent_count(event.cited_sources, roots)
+            event.statements = sourcing.statements(event.published_quotes)
             event.changed_at = updates.changed_at(event)
             # Each prefetched row is its own instance: number them all.
-            for source in [*event.sources.all(), *(quote.source for quote in event.quotes.all())]:
+            for source in [*event.cited_sources, *(quote.source for quote in event.published_quotes)]:
                 source.number = numbers[source.pk]
+        story.last_updated = max([story.updated_at, *(event.changed_at for event in events)])
         for source in sources:
             # A parent that this story does not cite may be cited by nothing public at all.
             source.public_parent = cited.get(source.derived_from_id)

@@ -30,6 +30,12 @@ HEADLINE_CHARS = 34
 DATE_CHARS = 36
 
 
+def coord(value):
+    """A coordinate as the SVG will print it: formatted once here, so the
+    template prints strings instead of localising hundreds of numbers."""
+    return f"{value:.1f}".removesuffix(".0")
+
+
 def month_start(day):
     return day.replace(day=1)
 
@@ -81,13 +87,10 @@ class Scale:
 class Mark:
     event: object
     kind: str  # "day", "month" or "approximate"
-    y: float
-    y1: float
-    y2: float
-
-    @property
-    def height(self):
-        return round(self.y2 - self.y1, 1)
+    y: str
+    y1: str
+    y2: str
+    height: str
 
 
 @dataclass
@@ -97,24 +100,26 @@ class Label:
 
     event: object
     rows: list  # (baseline, text, "date" or "headline") for each line
-    mark_y: float
-    leader_y: float | None
+    mark_y: str
+    leader_y: str | None
 
 
 @dataclass
 class Layout:
-    width: int
-    height: int
-    axis_top: float
-    axis_bottom: float
+    width: str
+    height: str
+    axis_top: str
+    axis_bottom: str
     ticks: list
     marks: list
     labels: list
-    axis_x: int = AXIS_X
-    label_x: int = LABEL_X
-    tick_x: int = AXIS_X - 12
-    leader_from: int = AXIS_X + 8
-    leader_to: int = LABEL_X - 4
+    axis_x: str = coord(AXIS_X)
+    label_x: str = coord(LABEL_X)
+    tick_x: str = coord(AXIS_X - 12)
+    tick_from: str = coord(AXIS_X - 5)
+    bar_x: str = coord(AXIS_X - 4)
+    leader_from: str = coord(AXIS_X + 8)
+    leader_to: str = coord(LABEL_X - 4)
 
 
 def wrapped(text, width):
@@ -136,24 +141,27 @@ def layout(events):
     per_day = length / scale.days
 
     def y(fraction):
-        return round(TOP + fraction * length, 1)
+        return TOP + fraction * length
 
     month_step = max(1, math.ceil(18 / (per_day * 30)))
-    ticks = [(y(scale.at(day)), day.strftime("%b %Y")) for n, day in enumerate(scale.months()) if n % month_step == 0]
+    months = [day for n, day in enumerate(scale.months()) if n % month_step == 0]
+    ticks = [(coord(y(scale.at(day))), day.strftime("%b %Y")) for day in months]
 
     marks, labels, next_free = [], [], TOP
     for event in dated:
         start, end = scale.extent(event)
         centre = y(scale.at(event.date)) if event.date_precision != DatePrecision.MONTH else y((start + end) / 2)
-        marks.append(Mark(event, event.date_precision, centre, y(start), y(end)))
+        y1, y2 = y(start), y(end)
+        marks.append(Mark(event, event.date_precision, coord(centre), coord(y1), coord(y2), coord(y2 - y1)))
         lines = [(line, "date") for line in wrapped(event.date_display, DATE_CHARS)]
         lines += [(line, "headline") for line in wrapped(event.headline, HEADLINE_CHARS)]
         top = max(centre - 5, next_free)
         rows, baseline = [], top + 11
         for text, kind in lines:
-            rows.append((round(baseline, 1), text, kind))
+            rows.append((coord(baseline), text, kind))
             baseline += DATE_LINE if kind == "date" else HEADLINE_LINE
-        labels.append(Label(event, rows, centre, top + 7 if top - (centre - 5) > 2 else None))
+        leader_y = coord(top + 7) if top - (centre - 5) > 2 else None
+        labels.append(Label(event, rows, coord(centre), leader_y))
         next_free = baseline - 11 + LABEL_GAP
     height = math.ceil(max(TOP + length, next_free) + TOP)
-    return Layout(WIDTH, height, TOP, TOP + length, ticks, marks, labels)
+    return Layout(coord(WIDTH), coord(height), coord(TOP), coord(TOP + length), ticks, marks, labels)

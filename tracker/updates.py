@@ -16,7 +16,8 @@ from .models import Event, Quote
 
 
 def with_last_updated(stories):
-    """Annotate `last_updated` on a Story queryset, in the same query."""
+    """Annotate `last_updated` on a Story queryset, in the same query (for lists;
+    a story page computes the same from the events it loaded, see Timeline)."""
     latest_event = Event.objects.live().filter(story=OuterRef("pk")).order_by("-updated_at").values("updated_at")[:1]
     latest_quote = (
         Quote.objects.live()
@@ -36,8 +37,8 @@ def with_last_updated(stories):
 
 
 def changed_at(event):
-    """The latest change to an event or to one of its quotes (prefetched, published only)."""
-    return max([event.updated_at, *(quote.updated_at for quote in event.quotes.all())])
+    """The latest change to an event or to one of its published quotes (loaded by Timeline)."""
+    return max([event.updated_at, *(quote.updated_at for quote in event.published_quotes)])
 
 
 def parse_since(value):
