@@ -34,7 +34,12 @@
 (function () {
   "use strict";
   function reveal() {
-    var target = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    var target;
+    try {
+      target = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    } catch (error) {
+      return; // A malformed address: nothing to open.
+    }
     var details = target && target.closest("details");
     if (details) {
       details.open = true;
