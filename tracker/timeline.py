@@ -9,9 +9,10 @@ from django.db.models import Prefetch
 
 from . import sourcing, updates
 from .models import Quote, Source, Story
+from .templatetags.reading import source_title
 
 # Archived texts are long and the story page shows none of them: not loaded.
-LONG_TEXT = ["text", "notes", "derived_from__text", "derived_from__notes"]
+LONG_TEXT = ["text", "notes"]
 
 
 @dataclass
@@ -30,37 +31,38 @@ class Timeline:
             .prefetch_related(
                 Prefetch(
                     "sources",
-                    queryset=Source.objects.select_related("derived_from").defer(*LONG_TEXT),
+                    queryset=Source.objects.defer(*LONG_TEXT),
                     to_attr="cited_sources",
                 ),
                 Prefetch(
                     "quotes",
                     queryset=Quote.objects.live()
-                    .select_related("source__derived_from")
+                    .select_related("source")
                     .defer(*(f"source__{field}" for field in LONG_TEXT)),
                     to_attr="published_quotes",
                 ),
             )
         )
+        # Each prefetched row is its own instance: point every citation of a
+        # source at one instance, so what is worked out about it is worked out once.
         cited = {}
         for event in events:
-            cited.update((source.pk, source) for source in event.cited_sources)
-            cited.update((quote.source_id, quote.source) for quote in event.published_quotes)
+            event.cited_sources = [cited.setdefault(source.pk, source) for source in event.cited_sources]
+            for quote in event.published_quotes:
+                quote.source = cited.setdefault(quote.source_id, quote.source)
         roots = sourcing.chain_roots(cited)
         # Undated sources last, the same on every database.
         sources = sorted(cited.values(), key=lambda s: (s.published_on is None, s.published_on, s.slug))
-        numbers = {source.pk: number for number, source in enumerate(sources, start=1)}
+        for number, source in enumerate(sources, start=1):
+            source.number = number
+            source.title = source_title(source)
+            # A parent that this story does not cite may be cited by nothing public at all.
+            source.public_parent = cited.get(source.derived_from_id)
         for event in events:
             event.independent_sources = sourcing.independent_count(event.cited_sources, roots)
             event.statements = sourcing.statements(event.published_quotes)
             event.changed_at = updates.changed_at(event)
-            # Each prefetched row is its own instance: number them all.
-            for source in [*event.cited_sources, *(quote.source for quote in event.published_quotes)]:
-                source.number = numbers[source.pk]
         story.last_updated = max([story.updated_at, *(event.changed_at for event in events)])
-        for source in sources:
-            # A parent that this story does not cite may be cited by nothing public at all.
-            source.public_parent = cited.get(source.derived_from_id)
         return cls(story, events, sources)
 
     @cached_property

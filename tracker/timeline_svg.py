@@ -1,11 +1,12 @@
-"""The geometry of the story's visual timeline, drawn as much as the dates allow.
+"""The story's visual timeline, drawn as precisely as the dates allow.
 
 A known day is a dot, a month-only date a bar spanning its month, an
 approximate date a dashed mark around the editors' best placement with their
 words as its label. Events with no date at all are not placed: the page lists
 them apart. Time runs down the page so the picture stays legible on a phone.
-The template `tracker/_timeline_svg.html` draws what `layout()` returns; the
-share image draws a miniature from the same `Scale`.
+The share image draws a miniature from the same `Scale`. The chart is drawn
+here rather than in a template: it is a few dozen shapes with computed
+coordinates, and a template would spend longer than the page on them.
 """
 
 import calendar
@@ -13,6 +14,9 @@ import datetime
 import math
 import textwrap
 from dataclasses import dataclass
+
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from .models import DatePrecision
 
@@ -28,12 +32,6 @@ HEADLINE_LINE = 16
 LABEL_GAP = 10
 HEADLINE_CHARS = 34
 DATE_CHARS = 36
-
-
-def coord(value):
-    """A coordinate as the SVG will print it: formatted once here, so the
-    template prints strings instead of localising hundreds of numbers."""
-    return f"{value:.1f}".removesuffix(".0")
 
 
 def month_start(day):
@@ -83,45 +81,6 @@ class Scale:
             day = next_month(day)
 
 
-@dataclass
-class Mark:
-    event: object
-    kind: str  # "day", "month" or "approximate"
-    y: str
-    y1: str
-    y2: str
-    height: str
-
-
-@dataclass
-class Label:
-    """An event's date and headline beside the axis, with a leader line to its
-    mark when neighbours pushed it down."""
-
-    event: object
-    rows: list  # (baseline, text, "date" or "headline") for each line
-    mark_y: str
-    leader_y: str | None
-
-
-@dataclass
-class Layout:
-    width: str
-    height: str
-    axis_top: str
-    axis_bottom: str
-    ticks: list
-    marks: list
-    labels: list
-    axis_x: str = coord(AXIS_X)
-    label_x: str = coord(LABEL_X)
-    tick_x: str = coord(AXIS_X - 12)
-    tick_from: str = coord(AXIS_X - 5)
-    bar_x: str = coord(AXIS_X - 4)
-    leader_from: str = coord(AXIS_X + 8)
-    leader_to: str = coord(LABEL_X - 4)
-
-
 def wrapped(text, width):
     """At most two lines; the full text is on the page and in the chart's description."""
     lines = textwrap.wrap(text, width) or [""]
@@ -130,38 +89,85 @@ def wrapped(text, width):
     return lines
 
 
-def layout(events):
-    """Place the dated events on a vertical time axis, labels pushed apart so
-    none overlap; None when no event has a date."""
+def n(value):
+    """A coordinate, to a tenth of a unit."""
+    return f"{value:.1f}".removesuffix(".0")
+
+
+def mark(event, centre, top, bottom):
+    if event.date_precision == DatePrecision.DAY:
+        return format_html('<circle class="mark day" cx="{}" cy="{}" r="5"/>', AXIS_X, n(centre))
+    if event.date_precision == DatePrecision.MONTH:
+        return format_html(
+            '<rect class="mark month" x="{}" y="{}" width="8" height="{}" rx="3"/>', AXIS_X - 4, n(top), n(bottom - top)
+        )
+    return format_html(
+        '<line class="mark approximate" x1="{x}" y1="{}" x2="{x}" y2="{}"/>'
+        '<circle class="mark approximate" cx="{x}" cy="{}" r="5"/>',
+        n(top),
+        n(bottom),
+        n(centre),
+        x=AXIS_X,
+    )
+
+
+def chart(events):
+    """The <svg> of the dated events on a vertical time axis, each label pushed
+    down below its neighbours so none overlap; "" when no event has a date."""
     scale = Scale.around(events)
     if scale is None:
-        return None
+        return ""
     dated = [event for event in events if event.date is not None]
     length = max(300, 34 * len(dated))
-    per_day = length / scale.days
 
     def y(fraction):
         return TOP + fraction * length
 
-    month_step = max(1, math.ceil(18 / (per_day * 30)))
-    months = [day for n, day in enumerate(scale.months()) if n % month_step == 0]
-    ticks = [(coord(y(scale.at(day))), day.strftime("%b %Y")) for day in months]
-
-    marks, labels, next_free = [], [], TOP
+    parts = [format_html('<line class="axis" x1="{x}" y1="{}" x2="{x}" y2="{}"/>', TOP, n(TOP + length), x=AXIS_X)]
+    month_step = max(1, math.ceil(18 / (length / scale.days * 30)))
+    months = [day for number, day in enumerate(scale.months()) if number % month_step == 0]
+    for day in months:
+        parts.append(
+            format_html(
+                '<line class="tick" x1="{}" y1="{y}" x2="{}" y2="{y}"/>'
+                '<text class="tick-label" x="{}" y="{y}" dy="4">{}</text>',
+                AXIS_X - 5,
+                AXIS_X,
+                AXIS_X - 12,
+                day.strftime("%b %Y"),
+                y=n(y(scale.at(day))),
+            )
+        )
+    next_free = TOP
     for event in dated:
         start, end = scale.extent(event)
-        centre = y(scale.at(event.date)) if event.date_precision != DatePrecision.MONTH else y((start + end) / 2)
-        y1, y2 = y(start), y(end)
-        marks.append(Mark(event, event.date_precision, coord(centre), coord(y1), coord(y2), coord(y2 - y1)))
-        lines = [(line, "date") for line in wrapped(event.date_display, DATE_CHARS)]
-        lines += [(line, "headline") for line in wrapped(event.headline, HEADLINE_CHARS)]
+        middle = (start + end) / 2 if event.date_precision == DatePrecision.MONTH else scale.at(event.date)
+        centre = y(middle)
+        parts.append(mark(event, centre, y(start), y(end)))
         top = max(centre - 5, next_free)
-        rows, baseline = [], top + 11
-        for text, kind in lines:
-            rows.append((coord(baseline), text, kind))
-            baseline += DATE_LINE if kind == "date" else HEADLINE_LINE
-        leader_y = coord(top + 7) if top - (centre - 5) > 2 else None
-        labels.append(Label(event, rows, coord(centre), leader_y))
+        if top - (centre - 5) > 2:
+            parts.append(
+                format_html(
+                    '<polyline class="leader" points="{},{} {},{}"/>', AXIS_X + 8, n(centre), LABEL_X - 4, n(top + 7)
+                )
+            )
+        date_class = "date-label approximate" if event.date_precision == DatePrecision.APPROXIMATE else "date-label"
+        lines = [(date_class, line, DATE_LINE) for line in wrapped(event.date_display, DATE_CHARS)]
+        lines += [("headline-label", line, HEADLINE_LINE) for line in wrapped(event.headline, HEADLINE_CHARS)]
+        baseline = top + 11
+        for css_class, text, height in lines:
+            parts.append(format_html('<text class="{}" x="{}" y="{}">{}</text>', css_class, LABEL_X, n(baseline), text))
+            baseline += height
         next_free = baseline - 11 + LABEL_GAP
     height = math.ceil(max(TOP + length, next_free) + TOP)
-    return Layout(coord(WIDTH), coord(height), coord(TOP), coord(TOP + length), ticks, marks, labels)
+    title = f"When the events happened, {months[0]:%B %Y} to {(scale.end - datetime.timedelta(days=1)):%B %Y}"
+    description = " ".join(f"{event.date_display}: {event.headline}." for event in dated)
+    head = format_html(
+        '<svg class="timeline-chart" viewBox="0 0 {} {}" role="img" aria-labelledby="chart-title chart-desc">'
+        '<title id="chart-title">{}</title><desc id="chart-desc">{}</desc>',
+        WIDTH,
+        height,
+        title,
+        description,
+    )
+    return head + mark_safe("\n".join(parts)) + mark_safe("</svg>")  # noqa: S308 - parts built by format_html

@@ -5,6 +5,7 @@ from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.text import Truncator
 
 from . import highlighting, share_image, structured_data, timeline_svg, updates
 from .models import Event, Source, Status, Story
@@ -34,8 +35,9 @@ def story_detail(request, slug):
     context = {
         "story": timeline.story,
         "timeline": timeline,
-        "svg": timeline_svg.layout(timeline.events),
+        "chart": timeline_svg.chart(timeline.events),
         "since": since,
+        "description": Truncator(timeline.story.summary).words(40),
         "canonical_url": structured_data.absolute(timeline.story.get_absolute_url()),
         "share_image_url": structured_data.share_image_url(timeline.story),
         "share_image_alt": structured_data.share_image_alt(timeline),
