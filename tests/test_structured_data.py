@@ -7,6 +7,7 @@ import pytest
 from django.test import override_settings
 
 from tracker.models import Quote, Status
+from tracker.templatetags.reading import iso
 
 from .conftest import make_event, make_quote, make_source, make_story
 
@@ -34,7 +35,7 @@ def test_the_story_is_a_live_blog_with_one_update_per_published_event(client, se
     data = json_ld(get(client, seed))
     assert data["@context"] == "https://schema.org" and data["@type"] == "LiveBlogPosting"
     assert data["headline"] == seed.title and data["description"] == seed.summary
-    assert data["coverageStartTime"] == data["datePublished"] == seed.published_at.isoformat()
+    assert data["coverageStartTime"] == data["datePublished"] == iso(seed.published_at)
     updates = data["liveBlogUpdate"]
     assert [u["url"].split("#")[1] for u in updates] == [e.anchor for e in seed.events.chronological()]
     assert all(u["@type"] == "BlogPosting" and u["headline"] and u["datePublished"] for u in updates)

@@ -13,10 +13,10 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from .models import Speech
+from .templatetags.reading import iso
 
 LOGO = {"path": "tracker/logo.png", "width": 192, "height": 192}
 SHARE_IMAGE_SIZE = (1200, 630)
@@ -34,10 +34,6 @@ ORGANISATION_WORDS = re.compile(
 
 def absolute(path):
     return settings.SITE_URL + path
-
-
-def iso(moment):
-    return timezone.localtime(moment).isoformat()
 
 
 def share_image_url(story):

@@ -4,6 +4,7 @@ import re
 
 from django import template
 from django.conf.locale import LANG_INFO
+from django.utils import timezone
 from django.utils.formats import date_format
 
 register = template.Library()
@@ -33,3 +34,11 @@ def source_title(source):
         return source.headline
     title = f"Untitled {source.get_kind_display().lower()}"
     return f"{title}, {date_format(source.published_on, 'j F Y')}" if source.published_on else title
+
+
+@register.filter
+def iso(moment):
+    """A datetime in ISO 8601 to the millisecond, in the site's time zone: what
+    HTML's datetime attribute accepts (at most three digits of a second), and the
+    same string in JSON-LD and for the new-since script."""
+    return timezone.localtime(moment).isoformat(timespec="milliseconds") if moment else ""
