@@ -68,6 +68,15 @@ def test_index_lists_stories_by_their_latest_published_change(client):
     assert "1 event" in html and "Developing" in html
 
 
+def test_the_index_and_the_story_page_agree_on_last_updated(client, seed):
+    quote = Quote.objects.filter(event__story=seed).first()
+    Quote.objects.filter(pk=quote.pk).update(updated_at=timezone.now().replace(microsecond=654321))
+    index = client.get("/").content.decode()
+    shown = re.search(r'Last updated <time datetime="([^"]+)"', index).group(1)
+    assert f'Last updated <time datetime="{shown}">' in page(client, seed)
+    assert shown == iso(Quote.objects.get(pk=quote.pk).updated_at)
+
+
 def test_key_events_are_listed_at_the_top_linking_to_their_anchors(client, seed):
     html = page(client, seed)
     key_list = html[html.index('id="key-events"') : html.index("</nav>")]

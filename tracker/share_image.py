@@ -106,7 +106,7 @@ def draw_card(content):
             draw.ellipse([x(start) - 11, axis_y - 11, x(start) + 11, axis_y + 11], fill=ACCENT)
 
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    image.save(out, format="PNG")  # optimize=True would take half as long again to save 4%
     return out.getvalue()
 
 

@@ -13,6 +13,7 @@ from .timeline import Timeline
 
 
 def published_story(slug):
+    """The published story at `slug`, or 404: drafts, withdrawn and scheduled stories alike."""
     return get_object_or_404(Story.objects.published(), slug=slug)
 
 
