@@ -341,3 +341,13 @@ def test_draft_events_and_quotes_appear_nowhere_on_the_page(client):
     html = page(client, story)
     assert "SECRET" not in html
     assert "SECRET" not in chart(html)
+
+
+def test_hostile_event_text_is_inert_in_the_chart_the_page_and_the_structured_data(client):
+    hostile = '</title><script>alert(1)</script><img src=x onerror="alert(2)">'
+    story = make_story()
+    make_event(story, "dated", [make_source()], headline=hostile)
+    make_event(story, "undated", [make_source("other")], date=None, date_precision="approximate", date_label=hostile)
+    html = page(client, story)
+    assert "<script>alert(1)" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in chart(html)
