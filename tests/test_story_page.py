@@ -188,7 +188,7 @@ def test_citations_link_to_the_sources_list_which_describes_each_source(client):
     assert "Wire story" in sources and "Wire Agency · 17 April 2024 · Wire copy · English" in sources
     assert "Untitled machine translation" in sources
     assert "Outlet not named · Undated · Machine translation · Urdu" in sources
-    assert f'derived from <a href="#source-{wire.pk}">source 1</a>' in sources
+    assert f'derived from <a href="#source-{wire.pk}">[1] Wire story</a>' in sources
 
 
 def test_a_parent_source_the_story_does_not_cite_is_not_named(client):
