@@ -148,6 +148,9 @@ FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 SITE_NAME = os.environ.get("SITE_NAME", "Tracker")
+# The public address of the site, for canonical URLs, feeds and shared links:
+# a request's Host header is not trusted for that.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- Security -------------------------------------------------------------
 # Production hardening; development keeps plain HTTP on 127.0.0.1 working.

@@ -74,11 +74,12 @@ def test_drafts_appear_on_no_public_page(client, editor):
         open_source.get_absolute_url(),
         draft_story.get_absolute_url(),
         secret_source.get_absolute_url(),
+        reverse("tracker:share_image", kwargs={"slug": draft_story.slug}),
     ]
     for url in urls:
         response = client.get(url)
         assert response.status_code in (200, 404), url
-        assert "SECRET" not in response.content.decode(), url
+        assert b"SECRET" not in response.content, url
     assert client.get(secret_source.get_absolute_url()).status_code == 404
     assert client.get(draft_story.get_absolute_url()).status_code == 404
 

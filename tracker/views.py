@@ -1,45 +1,74 @@
 """Public pages. Every query starts from a published() queryset, so drafts
 never reach a reader."""
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Q
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.text import Truncator
 
-from .models import Event, Quote, Source, Status, Story
+from . import highlighting, share_image, structured_data, timeline_svg, updates
+from .models import Event, Source, Status, Story
+from .timeline import Timeline
+
+
+def published_story(slug):
+    """The published story at `slug`, or 404: drafts, withdrawn and scheduled stories alike."""
+    return get_object_or_404(Story.objects.published(), slug=slug)
 
 
 def story_list(request):
     """Published stories, most recently updated first. Template: tracker/story_list.html."""
-    stories = Story.objects.published().annotate(event_count=Count("events", filter=Q(events__status=Status.PUBLISHED)))
+    stories = (
+        updates.with_last_updated(Story.objects.published())
+        .annotate(event_count=Count("events", filter=Q(events__status=Status.PUBLISHED)))
+        .order_by("-last_updated", "pk")
+    )
     return render(request, "tracker/story_list.html", {"stories": stories})
 
 
 def story_detail(request, slug):
-    """A story's timeline with quotes and citations. Template: tracker/story_detail.html."""
-    story = get_object_or_404(Story.objects.published(), slug=slug)
-    events = list(
-        story.events.live()
-        .chronological()
-        .prefetch_related(
-            "sources",
-            Prefetch("quotes", queryset=Quote.objects.live().select_related("source")),
-        )
-    )
-    event_ids = [event.pk for event in events]
-    sources = (
-        Source.objects.filter(Q(events__in=event_ids) | Q(quotes__in=Quote.objects.live().filter(event__in=event_ids)))
-        .distinct()
-        .select_related("derived_from")
-    )
-    return render(
-        request,
-        "tracker/story_detail.html",
-        {"story": story, "events": events, "key_events": [e for e in events if e.is_key], "sources": sources},
-    )
+    """A story's timeline with quotes, citations and sources; `?since=<ISO date or
+    datetime>` marks what changed after it. Template: tracker/story_detail.html."""
+    timeline = Timeline.of(published_story(slug))
+    since = updates.parse_since(request.GET.get("since"))
+    updates.mark_changes(timeline.events, since)
+    context = {
+        "story": timeline.story,
+        "timeline": timeline,
+        "chart": timeline_svg.chart(timeline.events),
+        "since": since,
+        "description": Truncator(timeline.story.summary).words(40),
+        "canonical_url": structured_data.absolute(timeline.story.get_absolute_url()),
+        "share_image_url": structured_data.share_image_url(timeline.story),
+        "share_image_alt": structured_data.share_image_alt(timeline),
+        "json_ld": structured_data.json_ld_script(structured_data.story_json_ld(timeline)),
+    }
+    return render(request, "tracker/story_detail.html", context)
+
+
+def story_share_image(request, slug):
+    """The story's 1200×630 PNG card for link previews, drawn from its published events."""
+    png, etag = share_image.share_image(Timeline.of(published_story(slug)))
+    response = get_conditional_response(request, etag=etag) or HttpResponse(png, content_type="image/png")
+    response["ETag"] = etag
+    patch_cache_control(response, public=True, max_age=300)
+    return response
 
 
 def source_detail(request, pk):
-    """One source with its archived text. Template: tracker/source_detail.html."""
+    """One source with its archived text, the quotes taken from it highlighted.
+    Template: tracker/source_detail.html."""
     source = get_object_or_404(Source.objects.published().select_related("derived_from"), pk=pk)
-    quotes = source.quotes.published().select_related("event__story")
+    quotes = list(source.quotes.published().select_related("event__story"))
     events = Event.objects.published().filter(sources=source).select_related("story")
-    return render(request, "tracker/source_detail.html", {"source": source, "quotes": quotes, "events": events})
+    parent = source.derived_from
+    context = {
+        "source": source,
+        "quotes": quotes,
+        "events": events,
+        "text": highlighting.highlighted(source.text, quotes),
+        # A parent cited by nothing public is named no more than a draft would be.
+        "parent_is_public": parent is not None and Source.objects.published().filter(pk=parent.pk).exists(),
+    }
+    return render(request, "tracker/source_detail.html", context)

@@ -1,0 +1,93 @@
+"""A source's archived text with the quotes taken from it highlighted.
+
+Quotes are found the way the quote form checks them, after folding
+typographic quotes and whitespace (`normalise_text`); the marks are then laid
+on the original text. Everything but the marks is escaped, so hostile text in
+an archived source stays inert.
+"""
+
+import re
+
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
+
+from .models import TYPOGRAPHIC, normalise_text
+
+
+def folded_with_positions(text):
+    """`normalise_text(text)`, with the index in `text` of each character kept."""
+    chars, positions = [], []
+    for index, char in enumerate(text.translate(TYPOGRAPHIC)):
+        if char.isspace():
+            if not chars or chars[-1] == " ":
+                continue
+            char = " "
+        chars.append(char)
+        positions.append(index)
+    if chars and chars[-1] == " ":
+        chars.pop()
+        positions.pop()
+    return "".join(chars), positions
+
+
+def quote_spans(text, quotes):
+    """(start, end, quote) in `text` for every occurrence of every quote."""
+    folded, positions = folded_with_positions(text)
+    spans = []
+    for quote in quotes:
+        needle = normalise_text(quote.text)
+        if not needle:
+            continue
+        start = folded.find(needle)
+        while start != -1:
+            end = start + len(needle)
+            spans.append((positions[start], positions[end - 1] + 1, quote))
+            start = folded.find(needle, start + 1)
+    return spans
+
+
+def segments(length, spans):
+    """Cut [0, length) where highlights begin or end: (start, end, quote or None).
+    Where highlights overlap, the one that began first is linked."""
+    cuts = sorted({0, length, *(s for s, _, _ in spans), *(e for _, e, _ in spans)})
+    result = []
+    for start, end in zip(cuts, cuts[1:], strict=False):
+        covering = [span for span in spans if span[0] <= start and end <= span[1]]
+        quote = min(covering, key=lambda span: span[0])[2] if covering else None
+        if result and result[-1][2] is quote:
+            result[-1] = (result[-1][0], end, quote)
+        else:
+            result.append((start, end, quote))
+    return result
+
+
+def render_piece(text):
+    return mark_safe("<br>".join(escape(line) for line in text.split("\n")))  # noqa: S308 - every line escaped
+
+
+def highlighted(text, quotes):
+    """The archived text as HTML paragraphs, each quote in a <mark> linking to it on the story page."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    pieces = []
+    for start, end, quote in segments(len(text), quote_spans(text, quotes)):
+        piece = text[start:end]
+        # A blank line starts a new paragraph, also inside a highlight.
+        parts = re.split(r"\n\s*\n", piece)
+        for n, part in enumerate(parts):
+            if n:
+                pieces.append(mark_safe("</p>\n<p>"))
+            if quote is None:
+                pieces.append(render_piece(part))
+            elif part.strip():
+                pieces.append(
+                    format_html(
+                        '<mark><a href="{}" title="{}">{}</a></mark>',
+                        quote.get_absolute_url(),
+                        f"Quoted: {quote.speaker}",
+                        render_piece(part),
+                    )
+                )
+            else:
+                pieces.append(render_piece(part))
+    body = "".join(pieces).strip()
+    return mark_safe(f"<p>{body}</p>")  # noqa: S308 - assembled from escaped pieces

@@ -1,0 +1,139 @@
+"""What the story page tells search engines and link previews: schema.org
+JSON-LD and the addresses shared links point at.
+
+Addresses are built from settings.SITE_URL, never from the request's Host
+header, so a forged header cannot put someone else's domain in a canonical
+link. Dates are the ones printed on the page.
+"""
+
+import json
+import re
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+
+from .models import Speech
+from .templatetags.reading import iso
+
+LOGO = {"path": "tracker/logo.png", "width": 192, "height": 192}
+SHARE_IMAGE_SIZE = (1200, 630)
+HEADLINE_LIMIT = 110  # Google truncates longer headlines
+
+# Until a speaker records whether it is a person or a body, these words in its
+# name mark a body ("Interior Ministry", "X Global Government Affairs").
+ORGANISATION_WORDS = re.compile(
+    r"\b(ministry|government|court|council|committee|commission|department|agency|authority|office|"
+    r"police|army|military|party|parliament|assembly|senate|company|corporation|inc|ltd|group|team|"
+    r"affairs|association|union|bank|university|board|bureau|service|embassy|organi[sz]ation)\b",
+    re.IGNORECASE,
+)
+
+
+def absolute(path):
+    return settings.SITE_URL + path
+
+
+def share_image_url(story):
+    return absolute(reverse("tracker:share_image", kwargs={"slug": story.slug}))
+
+
+def share_image_alt(timeline):
+    """Words for the share image, for readers who cannot see it."""
+    dated = timeline.dated_events
+    span = f", from {dated[0].date_display} to {dated[-1].date_display}" if dated else ""
+    count = len(timeline.events)
+    return (
+        f"{timeline.story.title}: a developing story. A timeline of its {count} event{'s' if count != 1 else ''}{span}."
+    )
+
+
+def shorten(text, limit=HEADLINE_LIMIT):
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def speaker(quote):
+    kind = "Organization" if ORGANISATION_WORDS.search(quote.speaker) else "Person"
+    entity = {"@type": kind, "name": quote.speaker}
+    if quote.speaker_role:
+        entity["description"] = quote.speaker_role
+    return entity
+
+
+def quotation(quote, page_url, source_url):
+    return {
+        "@type": "Quotation",
+        "@id": f"{page_url}#{quote.anchor}",
+        "text": quote.text,
+        "description": "Direct quote" if quote.speech == Speech.DIRECT else "Reported speech, in the source's words",
+        "spokenByCharacter": speaker(quote),
+        "isBasedOn": source_url(quote.source),
+    }
+
+
+def story_json_ld(timeline):
+    """A LiveBlogPosting with one BlogPosting update per published event: the
+    story is told as it develops (a concluded story would be a NewsArticle)."""
+    story = timeline.story
+    url = absolute(story.get_absolute_url())
+    source_urls = {source.pk: absolute(source.get_absolute_url()) for source in timeline.sources}
+
+    def source_url(source):
+        return source_urls[source.pk]
+
+    logo = {
+        "@type": "ImageObject",
+        "url": absolute(static(LOGO["path"])),
+        "width": LOGO["width"],
+        "height": LOGO["height"],
+    }
+    publisher = {"@type": "Organization", "@id": absolute("/#publisher"), "name": settings.SITE_NAME}
+    publisher.update(url=absolute("/"), logo=logo)
+    # Updates refer to the publisher and image described once on the story.
+    publisher_ref = {"@id": publisher["@id"]}
+    width, height = SHARE_IMAGE_SIZE
+    image = {"@type": "ImageObject", "url": share_image_url(story), "width": width, "height": height}
+    updates = [
+        {
+            "@type": "BlogPosting",
+            "url": f"{url}#{event.anchor}",
+            "mainEntityOfPage": url,
+            "headline": shorten(event.headline),
+            "articleBody": event.description or event.headline,
+            "datePublished": iso(event.created_at),
+            "dateModified": iso(event.changed_at),
+            "author": publisher_ref,
+            "publisher": publisher_ref,
+            "image": image["url"],
+            "citation": [source_url(source) for source in event.cited_sources],
+            "hasPart": [quotation(quote, url, source_url) for quote in event.published_quotes],
+        }
+        for event in timeline.events
+    ]
+    return {
+        "@context": "https://schema.org",
+        "@type": "LiveBlogPosting",
+        "@id": url,
+        "url": url,
+        "mainEntityOfPage": url,
+        "headline": shorten(story.title),
+        "description": story.summary,
+        "datePublished": iso(story.published_at),
+        "dateModified": iso(story.last_updated),
+        "coverageStartTime": iso(story.published_at),
+        "image": image,
+        "author": publisher,
+        "publisher": publisher,
+        "liveBlogUpdate": updates,
+    }
+
+
+def json_ld_script(data):
+    payload = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
+    # The escapes django.utils.html.json_script makes, so no text in the data
+    # can close the <script> element or open a comment (str.replace is much
+    # faster than str.translate on a page-sized string).
+    payload = payload.replace("&", "\\u0026").replace("<", "\\u003C").replace(">", "\\u003E")
+    return mark_safe(f'<script type="application/ld+json">{payload}</script>')  # noqa: S308 - escaped above

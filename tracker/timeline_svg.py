@@ -1,0 +1,173 @@
+"""The story's visual timeline, drawn as precisely as the dates allow.
+
+A known day is a dot, a month-only date a bar spanning its month, an
+approximate date a dashed mark around the editors' best placement with their
+words as its label. Events with no date at all are not placed: the page lists
+them apart. Time runs down the page so the picture stays legible on a phone.
+The share image draws a miniature from the same `Scale`. The chart is drawn
+here rather than in a template: it is a few dozen shapes with computed
+coordinates, and a template would spend longer than the page on them.
+"""
+
+import calendar
+import datetime
+import math
+import textwrap
+from dataclasses import dataclass
+
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from .models import DatePrecision
+
+# Half the width, in days, of the dashed mark for an approximate date.
+FUZZ_DAYS = 5
+
+WIDTH = 360
+AXIS_X = 78
+LABEL_X = 104
+TOP = 20
+DATE_LINE = 15
+HEADLINE_LINE = 16
+LABEL_GAP = 10
+HEADLINE_CHARS = 34
+DATE_CHARS = 36
+
+
+def month_start(day):
+    return day.replace(day=1)
+
+
+def next_month(day):
+    return (month_start(day) + datetime.timedelta(days=32)).replace(day=1)
+
+
+@dataclass
+class Scale:
+    """Whole months from the first dated event's month to the last's."""
+
+    start: datetime.date
+    end: datetime.date
+
+    @classmethod
+    def around(cls, events):
+        days = [event.date for event in events if event.date is not None]
+        if not days:
+            return None
+        return cls(month_start(min(days)), next_month(max(days)))
+
+    @property
+    def days(self):
+        return (self.end - self.start).days
+
+    def at(self, day):
+        """Where a day falls, from 0 (the scale's start) to 1 (its end)."""
+        return min(max((day - self.start).days / self.days, 0.0), 1.0)
+
+    def extent(self, event):
+        """The stretch of the scale an event's date covers, as (from, to)."""
+        if event.date_precision == DatePrecision.MONTH:
+            last = calendar.monthrange(event.date.year, event.date.month)[1]
+            return self.at(month_start(event.date)), self.at(event.date.replace(day=last) + datetime.timedelta(days=1))
+        if event.date_precision == DatePrecision.APPROXIMATE:
+            fuzz = datetime.timedelta(days=FUZZ_DAYS)
+            return self.at(event.date - fuzz), self.at(event.date + fuzz)
+        return self.at(event.date), self.at(event.date)
+
+    def months(self):
+        day = self.start
+        while day < self.end:
+            yield day
+            day = next_month(day)
+
+
+def wrapped(text, width):
+    """At most two lines; the full text is on the page and in the chart's description."""
+    lines = textwrap.wrap(text, width) or [""]
+    if len(lines) > 2:
+        lines = [lines[0], textwrap.shorten(" ".join(lines[1:]), width, placeholder=" …")]
+    return lines
+
+
+def n(value):
+    """A coordinate, to a tenth of a unit."""
+    return f"{value:.1f}".removesuffix(".0")
+
+
+def mark(event, centre, top, bottom):
+    if event.date_precision == DatePrecision.DAY:
+        return format_html('<circle class="mark day" cx="{}" cy="{}" r="5"/>', AXIS_X, n(centre))
+    if event.date_precision == DatePrecision.MONTH:
+        return format_html(
+            '<rect class="mark month" x="{}" y="{}" width="8" height="{}" rx="3"/>', AXIS_X - 4, n(top), n(bottom - top)
+        )
+    return format_html(
+        '<line class="mark approximate" x1="{x}" y1="{}" x2="{x}" y2="{}"/>'
+        '<circle class="mark approximate" cx="{x}" cy="{}" r="5"/>',
+        n(top),
+        n(bottom),
+        n(centre),
+        x=AXIS_X,
+    )
+
+
+def chart(events):
+    """The <svg> of the dated events on a vertical time axis, each label pushed
+    down below its neighbours so none overlap; "" when no event has a date."""
+    scale = Scale.around(events)
+    if scale is None:
+        return ""
+    dated = [event for event in events if event.date is not None]
+    length = max(300, 34 * len(dated))
+
+    def y(fraction):
+        return TOP + fraction * length
+
+    parts = [format_html('<line class="axis" x1="{x}" y1="{}" x2="{x}" y2="{}"/>', TOP, n(TOP + length), x=AXIS_X)]
+    month_step = max(1, math.ceil(18 / (length / scale.days * 30)))
+    months = [day for number, day in enumerate(scale.months()) if number % month_step == 0]
+    for day in months:
+        parts.append(
+            format_html(
+                '<line class="tick" x1="{}" y1="{y}" x2="{}" y2="{y}"/>'
+                '<text class="tick-label" x="{}" y="{y}" dy="4">{}</text>',
+                AXIS_X - 5,
+                AXIS_X,
+                AXIS_X - 12,
+                day.strftime("%b %Y"),
+                y=n(y(scale.at(day))),
+            )
+        )
+    next_free = TOP
+    for event in dated:
+        start, end = scale.extent(event)
+        middle = (start + end) / 2 if event.date_precision == DatePrecision.MONTH else scale.at(event.date)
+        centre = y(middle)
+        parts.append(mark(event, centre, y(start), y(end)))
+        top = max(centre - 5, next_free)
+        if top - (centre - 5) > 2:
+            parts.append(
+                format_html(
+                    '<polyline class="leader" points="{},{} {},{}"/>', AXIS_X + 8, n(centre), LABEL_X - 4, n(top + 7)
+                )
+            )
+        date_class = "date-label approximate" if event.date_precision == DatePrecision.APPROXIMATE else "date-label"
+        lines = [(date_class, line, DATE_LINE) for line in wrapped(event.date_display, DATE_CHARS)]
+        lines += [("headline-label", line, HEADLINE_LINE) for line in wrapped(event.headline, HEADLINE_CHARS)]
+        baseline = top + 11
+        for css_class, text, height in lines:
+            parts.append(format_html('<text class="{}" x="{}" y="{}">{}</text>', css_class, LABEL_X, n(baseline), text))
+            baseline += height
+        next_free = baseline - 11 + LABEL_GAP
+    height = math.ceil(max(TOP + length, next_free) + TOP)
+    title = f"When the events happened, {months[0]:%B %Y} to {(scale.end - datetime.timedelta(days=1)):%B %Y}"
+    description = " ".join(f"{event.date_display}: {event.headline}." for event in dated)
+    head = format_html(
+        '<svg class="timeline-chart" viewBox="0 0 {} {}" role="img" aria-labelledby="chart-title chart-desc">'
+        '<title id="chart-title">{}</title><desc id="chart-desc">{}</desc>',
+        WIDTH,
+        height,
+        title,
+        description,
+    )
+    return head + mark_safe("\n".join(parts)) + mark_safe("</svg>")  # noqa: S308 - parts built by format_html

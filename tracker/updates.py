@@ -1,0 +1,69 @@
+"""When a story last changed for its readers, and what changed since a given time.
+
+A reader's "last updated" is the latest change to anything they can see: the
+story itself or any of its published events and quotes. The index, the story
+page and its structured data all read it from here, so they always agree.
+"""
+
+import datetime
+
+from django.db.models import DateTimeField, OuterRef, Subquery
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from .models import Event, Quote
+
+
+def with_last_updated(stories):
+    """Annotate `last_updated` on a Story queryset, in the same query (for lists;
+    a story page computes the same from the events it loaded, see Timeline)."""
+    latest_event = Event.objects.live().filter(story=OuterRef("pk")).order_by("-updated_at").values("updated_at")[:1]
+    latest_quote = (
+        Quote.objects.live()
+        .filter(event__in=Event.objects.live(), event__story=OuterRef("pk"))
+        .order_by("-updated_at")
+        .values("updated_at")[:1]
+    )
+    story_time = "updated_at"
+    return stories.annotate(
+        last_updated=Greatest(
+            story_time,
+            Coalesce(Subquery(latest_event), story_time),
+            Coalesce(Subquery(latest_quote), story_time),
+            output_field=DateTimeField(),
+        )
+    )
+
+
+def changed_at(event):
+    """The latest change to an event or to one of its published quotes (loaded by Timeline)."""
+    return max([event.updated_at, *(quote.updated_at for quote in event.published_quotes)])
+
+
+def parse_since(value):
+    """An aware datetime from `?since=` (an ISO date or datetime), or None when
+    it is missing or malformed: a bad value only means nothing is marked."""
+    if not value:
+        return None
+    try:
+        moment = parse_datetime(value)
+        if moment is None:
+            day = parse_date(value)
+            if day is None:
+                return None
+            moment = datetime.datetime.combine(day, datetime.time.min)
+    except ValueError:
+        return None
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+def mark_changes(events, since):
+    """Label each event added or changed after `since` (None marks nothing)."""
+    for event in events:
+        event.since_label = ""
+        if since is None or event.changed_at <= since:
+            continue
+        event.since_label = "New" if event.created_at > since else "Updated"
