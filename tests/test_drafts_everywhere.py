@@ -164,11 +164,6 @@ def test_no_public_address_shows_a_draft_and_hidden_stories_are_404(client, news
     probe_site(client, newsroom)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The story page and the source page name a source's original even when only drafts cite it "
-    "(templates/tracker/_source_line.html and source_detail.html print source.derived_from).",
-)
 def test_an_original_cited_only_by_drafts_is_not_named_by_its_public_copy(client, newsroom):
     copy = newsroom["public_source"]
     copy.derived_from = Source.objects.get(slug=f"{SECRET}-drafts-only-source")

@@ -17,7 +17,7 @@ from tracker.models import Event, Quote, Source, Status, Story
 
 from .admin_forms import form_data
 from .conftest import make_event, make_quote, make_source, make_story
-from .people import changelist_data, member_of
+from .people import changelist_data, member_of, restore_groups
 
 CONFLICT = "was changed by"
 
@@ -207,7 +207,7 @@ def _race(*workers):
     return results
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_connections_saving_the_same_stale_version_at_once_exactly_one_wins():
     event = make_event(make_story(), sources=[make_source()])
     for round_ in range(5):
@@ -230,8 +230,9 @@ def test_two_connections_saving_the_same_stale_version_at_once_exactly_one_wins(
         assert event.history.filter(version=based_on + 1).count() == 1
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_editors_browsers_posting_the_same_form_at_once_exactly_one_is_saved():
+    restore_groups()
     event = make_event(make_story(), sources=[make_source()])
     browsers = []
     for name in ("ann", "bob"):

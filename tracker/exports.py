@@ -52,7 +52,7 @@ def story_json(request, slug):
             "updated_at": story.last_change.isoformat(),
             "events": [_event(event, url, statements) for event in story.live_events],
             "sources": [
-                _source(source, sources, request)
+                _source(source, cited, request)
                 for source in sorted(cited.values(), key=lambda s: (s.published_on is None, s.published_on, s.slug))
             ],
         }

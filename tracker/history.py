@@ -96,6 +96,8 @@ def record_change(instance, reason=None):
     stored = type(instance)._base_manager.get(pk=instance.pk)
     history = History.by_model[type(instance)]
     stored._history_user, stored._change_reason = history.get_history_user(instance), reason
+    if hasattr(instance, "_history_date"):  # a caller that dates its changes dates the links too
+        stored._history_date = instance._history_date
     history.create_historical_record(stored, "~")
 
 

@@ -38,7 +38,7 @@ def live_site(django_db_setup, django_db_blocker):
         "127.0.0.1", _as_production, connections_override=shared, port=int(os.environ.get("LIVE_SERVER_PORT", 0))
     )
     thread.daemon = True
-    with django_db_blocker.unblock(), override_settings(ALLOWED_HOSTS=["127.0.0.1"]):
+    with django_db_blocker.unblock(), override_settings(ALLOWED_HOSTS=["127.0.0.1", "testserver"]):
         for connection in shared.values():
             connection.inc_thread_sharing()
         thread.start()

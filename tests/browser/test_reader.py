@@ -44,11 +44,6 @@ def test_a_reader_reads_the_changelog_and_goes_to_what_changed(page, site, story
 
 
 @pytest.mark.parametrize("width", [1280])
-@pytest.mark.xfail(
-    strict=True,
-    reason="Needs the story page's 'new since your last visit' script, which marks the changed event "
-    "li[id=event-<slug>] with class is-new and the words 'Updated since your last visit'.",
-)
 def test_a_returning_reader_sees_what_changed_since_the_last_visit(page, site, story):
     page.goto(site + story.get_absolute_url())
     page.wait_for_load_state("load")
