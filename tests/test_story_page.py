@@ -7,6 +7,7 @@ import re
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from tracker.models import DatePrecision, Event, Quote, SourceKind, Speech, Status
@@ -351,3 +352,10 @@ def test_hostile_event_text_is_inert_in_the_chart_the_page_and_the_structured_da
     html = page(client, story)
     assert "<script>alert(1)" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in chart(html)
+
+
+def test_story_page_links_to_its_changelog_feed_and_data(client, seed):
+    html = client.get(seed.get_absolute_url()).content.decode()
+    for name in ("story_changes", "story_feed", "story_json", "story_timeline"):
+        assert f'href="{reverse(f"tracker:{name}", kwargs={"slug": seed.slug})}"' in html, name
+    assert 'rel="alternate" type="application/atom+xml"' in html

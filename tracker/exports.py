@@ -9,13 +9,13 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.html import escape, format_html, format_html_join
 
-from .freshness import with_last_change
 from .models import DatePrecision, Quote, Source, Story
+from .updates import with_last_updated
 
 
 def _published_story(slug):
     """The published story with its live events, their sources and quotes: four queries."""
-    story = get_object_or_404(with_last_change(Story.objects.published()), slug=slug)
+    story = get_object_or_404(with_last_updated(Story.objects.published()), slug=slug)
     story.live_events = list(
         story.events.live()
         .chronological()
@@ -49,7 +49,7 @@ def story_json(request, slug):
             "title": story.title,
             "summary": story.summary,
             "published_at": story.published_at.isoformat(),
-            "updated_at": story.last_change.isoformat(),
+            "updated_at": story.last_updated.isoformat(),
             "events": [_event(event, url, statements) for event in story.live_events],
             "sources": [
                 _source(source, cited, request)

@@ -6,13 +6,13 @@ publishers' articles, and search engines should send readers to the originals.
 
 from django.contrib.sitemaps import Sitemap
 
-from .freshness import with_last_change
 from .models import Story
+from .updates import with_last_updated
 
 
 class StorySitemap(Sitemap):
     def items(self):
-        return with_last_change(Story.objects.published()).order_by("pk")
+        return with_last_updated(Story.objects.published()).order_by("pk")
 
     def lastmod(self, story):
-        return story.last_change
+        return story.last_updated
