@@ -32,6 +32,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+SDTT = ROOT / "node_modules" / ".bin" / "sdtt"
 ARTIFACTS = ROOT / "test-artifacts"
 
 
@@ -75,6 +76,10 @@ def require_chromium():
 def require_vnu():
     require(shutil.which("java"), "HTML checker skipped: java not found; install Debian's default-jre-headless")
     require(VNU_JAR.exists(), "HTML checker skipped: node_modules/vnu-jar missing; run `npm ci --ignore-scripts`")
+
+
+def require_sdtt():
+    require(SDTT.exists(), "structured-data check skipped: node_modules missing; run `npm ci --ignore-scripts`")
 
 
 def check_html(pages, folder):

@@ -3,13 +3,14 @@ Content-Security-Policy would block, nothing loaded from other sites, and a
 story page that stays light."""
 
 import re
+import subprocess
 from urllib.parse import urlsplit
 
 import pytest
 from django.db import transaction
 from django.test import Client
 
-from .quality import PageParts, check_html, public_pages, require_vnu, story_with_history
+from .quality import SDTT, PageParts, check_html, public_pages, require_sdtt, require_vnu, story_with_history
 
 pytestmark = pytest.mark.django_db  # so the test database is set up for the pages fixture
 
@@ -90,3 +91,25 @@ def test_story_page_weighs_under_100_kb_with_its_css_and_js(pages):
     assets = {url: len(pages["assets"][url]) for url in parts.stylesheets + parts.scripts}
     total = html + sum(assets.values())
     assert total < STORY_PAGE_BUDGET, f"{total} bytes: HTML {html}, {assets}"
+
+
+def test_story_page_structured_data_and_sharing_tags_pass_google_and_social_media_checks(pages, tmp_path):
+    """structured-data-testing-tool with its Google and SocialMedia presets, as
+    search engines and social sites read the page: zero failures."""
+    require_sdtt()
+    page = tmp_path / "story.html"
+    page.write_bytes(pages["responses"]["story"].content)
+    run = subprocess.run(  # noqa: S603 - our own page, a tool from package-lock.json
+        [str(SDTT), "--file", str(page), "--presets", "Google,SocialMedia"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    report = re.sub(r"\x1b\[[0-9;]*m", "", run.stdout)
+    tests_run = re.search(r"Pass/Fail tests run:\s+(\d+)", report)
+    failed = re.search(r"Failed:\s+(\d+)", report)
+    assert tests_run and int(tests_run.group(1)) > 0, report
+    assert failed and int(failed.group(1)) == 0, report
+    assert run.returncode == 0, report
+    assert re.search(r"Schema.org schemas:\s+LiveBlogPosting", report), report
