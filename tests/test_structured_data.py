@@ -107,3 +107,15 @@ def test_drafts_are_not_in_the_structured_data(client):
     make_event(story, "hidden", sources=[source], headline="SECRET", status=Status.DRAFT)
     data = json_ld(get(client, story))
     assert "SECRET" not in json.dumps(data) and len(data["liveBlogUpdate"]) == 1
+
+
+def test_a_concluded_story_is_a_news_article_not_a_live_blog(client, seed):
+    seed.is_developing = False
+    seed.save()
+    html = client.get(seed.get_absolute_url()).content.decode()
+    data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1))
+    assert data["@type"] == "NewsArticle"
+    assert "liveBlogUpdate" not in data and "coverageStartTime" not in data
+    assert len(data["hasPart"]) == seed.events.live().count()
+    assert "Concluded story" in html and "Developing story" not in html
+    assert "a concluded story" in html  # the share image's alt text

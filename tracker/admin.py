@@ -195,7 +195,7 @@ class StoryAdmin(EditorialAdmin):
     search_fields = ["title", "summary"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
-    fields = ["title", "slug", "summary", ("status", "published_at")]
+    fields = ["title", "slug", "summary", "is_developing", ("status", "published_at")]
     inlines = [EventInline]
     actions = [publish, unpublish]
 

@@ -75,6 +75,11 @@ class Story(Publishable):
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True, help_text="The story's address: /stories/<slug>/.")
     summary = models.TextField(help_text="Two or three sentences: where the story stands now.")
+    is_developing = models.BooleanField(
+        "developing",
+        default=True,
+        help_text="Readers see a developing story as a live page of updates. Untick it when the story has concluded.",
+    )
     status = models.CharField(max_length=12, choices=Status, default=Status.DRAFT, help_text=STATUS_HELP)
     published_at = models.DateTimeField(
         null=True,

@@ -35,7 +35,7 @@ def card_content(timeline):
     return {
         "title": timeline.story.title,
         "summary": timeline.story.summary,
-        "status": "DEVELOPING STORY",
+        "status": "DEVELOPING STORY" if timeline.story.is_developing else "CONCLUDED STORY",
         "line": f"{count} event{'s' if count != 1 else ''} · every fact sourced",
         "marks": marks,
         "ticks": ticks,

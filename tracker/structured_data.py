@@ -45,9 +45,8 @@ def share_image_alt(timeline):
     dated = timeline.dated_events
     span = f", from {dated[0].date_display} to {dated[-1].date_display}" if dated else ""
     count = len(timeline.events)
-    return (
-        f"{timeline.story.title}: a developing story. A timeline of its {count} event{'s' if count != 1 else ''}{span}."
-    )
+    state = "developing" if timeline.story.is_developing else "concluded"
+    return f"{timeline.story.title}: a {state} story. A timeline of its {count} event{'s' if count != 1 else ''}{span}."
 
 
 def shorten(text, limit=HEADLINE_LIMIT):
@@ -74,8 +73,8 @@ def quotation(quote, page_url, source_url):
 
 
 def story_json_ld(timeline):
-    """A LiveBlogPosting with one BlogPosting update per published event: the
-    story is told as it develops (a concluded story would be a NewsArticle)."""
+    """A LiveBlogPosting with one BlogPosting update per published event while
+    the story develops; a concluded story is a NewsArticle made of those parts."""
     story = timeline.story
     url = absolute(story.get_absolute_url())
     source_urls = {source.pk: absolute(source.get_absolute_url()) for source in timeline.sources}
@@ -112,9 +111,9 @@ def story_json_ld(timeline):
         }
         for event in timeline.events
     ]
-    return {
+    data = {
         "@context": "https://schema.org",
-        "@type": "LiveBlogPosting",
+        "@type": "LiveBlogPosting" if story.is_developing else "NewsArticle",
         "@id": url,
         "url": url,
         "mainEntityOfPage": url,
@@ -122,12 +121,15 @@ def story_json_ld(timeline):
         "description": story.summary,
         "datePublished": iso(story.published_at),
         "dateModified": iso(story.last_updated),
-        "coverageStartTime": iso(story.published_at),
         "image": image,
         "author": publisher,
         "publisher": publisher,
-        "liveBlogUpdate": updates,
     }
+    if story.is_developing:
+        data |= {"coverageStartTime": iso(story.published_at), "liveBlogUpdate": updates}
+    else:
+        data["hasPart"] = updates
+    return data
 
 
 def json_ld_script(data):
