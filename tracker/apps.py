@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class TrackerConfig(AppConfig):
     name = "tracker"
     verbose_name = "Story tracker"
+
+    def ready(self):
+        from . import caching  # noqa: F401 - connects the page cache's invalidation signals
