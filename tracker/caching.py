@@ -19,6 +19,7 @@ costs one cache round trip and no database query.
 import hashlib
 import logging
 import secrets
+import threading
 import time
 from functools import lru_cache
 
@@ -61,6 +62,8 @@ SITE_PAGES = frozenset({"tracker:story_list", "tracker:source_detail", "sitemap"
 MAX_AGE = 30
 STALE_WHILE_REVALIDATE = 30
 
+LOCAL_BYTES = 32 * 1024 * 1024  # per process
+
 SITE = "tracker:v:site"
 GENERATION = "tracker:v:all"
 NEVER = float("inf")
@@ -71,12 +74,14 @@ def story_token_key(slug):
 
 
 def new_token():
-    """A fresh version token; it starts with the time, which becomes Last-Modified."""
-    return f"{time.time_ns():x}.{secrets.token_hex(3)}"
+    """A fresh version token: the time in nanoseconds (which becomes
+    Last-Modified), its last three digits random so two instances never
+    make the same one. An int, which the Redis cache stores unpickled."""
+    return time.time_ns() // 1000 * 1000 + secrets.randbelow(1000)
 
 
 def token_time(token):
-    return int(token.partition(".")[0], 16) / 1e9
+    return token / 1e9
 
 
 # --- Invalidation ------------------------------------------------------------
@@ -165,6 +170,10 @@ m2m_changed.connect(_links_changed, sender=Event.sources.through, dispatch_uid="
 # --- Serving -----------------------------------------------------------------
 
 
+def page_key(url):
+    return "tracker:page:" + hashlib.blake2b(url.encode(), digest_size=16).hexdigest()
+
+
 @lru_cache(maxsize=4096)
 def page_tokens(path):
     """The token keys a page at `path` depends on, or None if it isn't cached."""
@@ -203,9 +212,43 @@ def _cacheable(response):
     return not directives & {"private", "no-cache", "no-store"}
 
 
+def current(entry, tokens, now):
+    """Whether a stored page was rendered under these tokens and is not past a publication."""
+    return entry is not None and entry[0] == tokens and now < entry[1]
+
+
 def _cache_control(valid_until, now):
     max_age = MAX_AGE if valid_until == NEVER else max(0, min(MAX_AGE, int(valid_until - now)))
     return f"public, max-age={max_age}, stale-while-revalidate={STALE_WHILE_REVALIDATE}"
+
+
+class LocalCopies:
+    """The pages this process served lately, so that a hit reads only the
+    small version tokens from the shared cache, not the page itself.
+
+    A copy is served only under the same current tokens as the shared entry
+    would be, so it is exactly as fresh. Bounded in bytes; oldest out first.
+    """
+
+    def __init__(self, max_bytes):
+        self.max_bytes = max_bytes
+        self.entries = {}
+        self.size = 0
+        self.lock = threading.Lock()  # for writers; readers only .get()
+
+    def get(self, key):
+        return self.entries.get(key)
+
+    def put(self, key, entry):
+        size = len(entry[-1])
+        if size > self.max_bytes // 8:
+            return
+        with self.lock:
+            old = self.entries.pop(key, None)
+            self.size += size - (len(old[-1]) if old else 0)
+            self.entries[key] = entry
+            while self.size > self.max_bytes:
+                self.size -= len(self.entries.pop(next(iter(self.entries)))[-1])
 
 
 class PageCacheMiddleware:
@@ -221,6 +264,7 @@ class PageCacheMiddleware:
         self.get_response = get_response
         self.timeout = settings.PAGE_CACHE_SECONDS
         self.session_cookie = settings.SESSION_COOKIE_NAME
+        self.local = LocalCopies(LOCAL_BYTES)
 
     def __call__(self, request):
         if not self.timeout or request.method not in ("GET", "HEAD") or self.session_cookie in request.COOKIES:
@@ -232,18 +276,22 @@ class PageCacheMiddleware:
             url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
         except DisallowedHost:
             return self.get_response(request)
-        key = "tracker:page:" + hashlib.blake2b(url.encode(), digest_size=16).hexdigest()
+        key = page_key(url)
+        local = self.local.get(key)
         try:
-            found = cache.get_many([key, *token_keys])
+            found = cache.get_many(token_keys if local else [key, *token_keys])
+            now = time.time()
+            tokens = tuple(found.get(k) for k in token_keys)
+            if current(local, tokens, now):
+                return self.replay(request, local, now)
+            # Not here, or outdated here: another instance may have rendered it.
+            shared = found.get(key) if local is None else cache.get(key)
         except Exception:
             log.exception("Page cache unreachable; rendering %s uncached", request.path)
             return self.get_response(request)
-
-        now = time.time()
-        tokens = tuple(found.get(k) for k in token_keys)
-        entry = found.get(key)
-        if entry is not None and entry[0] == tokens and now < entry[1]:
-            return self.replay(request, entry, now)
+        if current(shared, tokens, now):
+            self.local.put(key, shared)
+            return self.replay(request, shared, now)
         return self.render(request, key, token_keys, tokens, now)
 
     def replay(self, request, entry, now):
@@ -270,8 +318,10 @@ class PageCacheMiddleware:
         if "Cache-Control" not in response:
             response["Cache-Control"] = _cache_control(valid_until, now)
         timeout = self.timeout if valid_until == NEVER else min(self.timeout, max(1, int(valid_until - now)))
+        entry = (tokens, valid_until, etag, last_modified, headers, response.content)
+        self.local.put(key, entry)
         try:
-            cache.set(key, (tokens, valid_until, etag, last_modified, headers, response.content), timeout)
+            cache.set(key, entry, timeout)
         except Exception:
             log.exception("Page cache unreachable; %s not stored", request.path)
         return self.conditional(request, response, etag, last_modified)
