@@ -410,7 +410,7 @@ def test_publishing_from_the_admin_list_shows_the_story(editor_client, django_as
     assert both_instances_see(draft.get_absolute_url())[0] == 200
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_page_rendered_while_an_edit_commits_is_not_served_after_it(newsroom, django_assert_num_queries):
     """The race the bump after commit closes: a reader renders the old rows
     after the edit's save but before its commit, and caches that page."""
