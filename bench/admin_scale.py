@@ -89,7 +89,7 @@ def add_revisions(count):
     )
     story = Story.objects.get(slug=SLUG)
     hot = story.events.order_by("pk").first()
-    per_event = max(1, (count - HOT_REVISIONS) // story.events.count())
+    per_event = max(1, -(-(count - HOT_REVISIONS) // story.events.count()))
     with transaction.atomic(), connection.cursor() as cursor:
         for event_filter, revisions in (("h.id = %s", HOT_REVISIONS), ("h.id <> %s", per_event)):
             cursor.execute(
@@ -158,7 +158,7 @@ def main():
     pages = [
         ("event list", "/admin/tracker/event/"),
         ("event list, one story", f"/admin/tracker/event/?story__id__exact={story.pk}"),
-        ("event list, page 500", "/admin/tracker/event/?p=500"),
+        (f"event list, page {EVENTS // 200}", f"/admin/tracker/event/?p={EVENTS // 200}"),
         ("event list, search", "/admin/tracker/event/?q=review"),
         ("quote list", "/admin/tracker/quote/"),
         ("story list", "/admin/tracker/story/"),

@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
 from django.db import models, transaction
 from django.db.models import Count
+from django.urls import reverse
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Event, Quote, Source, Story
@@ -53,12 +55,29 @@ class StoryAdmin(SimpleHistoryAdmin):
     search_fields = ["title", "summary"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
-    fields = ["title", "slug", "summary", ("status", "published_at")]
+    fields = ["title", "slug", "summary", ("status", "published_at"), "events_list"]
+    readonly_fields = ["events_list"]
     inlines = [EventInline]
     actions = [publish, unpublish]
+    # A long-running story can have thousands of events; past this many its
+    # page links to the list of its events instead of printing them all as forms.
+    max_inline_events = 50
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(event_count=Count("events"))
+
+    def get_inlines(self, request, obj):
+        # A form posted with the inline keeps it, whatever the count is now.
+        if obj is None or "events-TOTAL_FORMS" in request.POST or obj.events.count() <= self.max_inline_events:
+            return self.inlines
+        return []
+
+    @admin.display(description="events")
+    def events_list(self, story):
+        if story.pk is None:
+            return "–"
+        url = reverse("admin:tracker_event_changelist") + f"?story__id__exact={story.pk}"
+        return format_html('<a href="{}">All {} events of this story</a>', url, story.events.count())
 
     @admin.display(description="events", ordering="event_count")
     def event_count(self, story):
@@ -68,6 +87,7 @@ class StoryAdmin(SimpleHistoryAdmin):
 @admin.register(Event)
 class EventAdmin(SimpleHistoryAdmin):
     list_display = ["headline", "date_display", "story", "is_key", "status", "source_count"]
+    show_full_result_count = False  # a filtered list does not also count the whole table
     list_filter = ["story", "is_key", "status", "date_precision"]
     list_select_related = ["story"]
     search_fields = ["headline", "description", "date_label"]

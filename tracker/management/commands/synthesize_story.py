@@ -28,7 +28,8 @@ class Command(BaseCommand):
             if remove:
                 count = synthetic.remove(remove, bar.update)
                 bar.close()
-                self.stdout.write(f"Removed {remove}: {count:,} objects, each with a deletion record.")
+                if verbosity:
+                    self.stdout.write(f"Removed {remove}: {count:,} objects, each with a deletion record.")
                 return
             if not 1 <= events <= 1_000_000:
                 raise CommandError("--events must be between 1 and 1,000,000.")
@@ -44,4 +45,5 @@ class Command(BaseCommand):
             raise CommandError(" ".join(error.messages)) from error
         finally:
             bar.close()
-        self.stdout.write(f"Created {story.get_absolute_url()} with {events:,} events.")
+        if verbosity:
+            self.stdout.write(f"Created {story.get_absolute_url()} with {events:,} events.")
