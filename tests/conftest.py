@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.cache import cache
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -17,6 +18,13 @@ DATA = Path(__file__).resolve().parent / "data"
 def static_files():
     """Pages are tested as production serves them: hashed, compressed static files."""
     call_command("collectstatic", interactive=False, verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Every test starts with an empty cache, as with an empty database: a
+    rolled-back test sends no signal to invalidate the pages it cached."""
+    cache.clear()
 
 
 @pytest.fixture

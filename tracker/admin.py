@@ -4,6 +4,8 @@ from django.db import models, transaction
 from django.db.models import Count
 from django.shortcuts import redirect
 from django.urls import path
+from django.urls import reverse
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import admin_views
@@ -195,9 +197,13 @@ class StoryAdmin(EditorialAdmin):
     search_fields = ["title", "summary"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
-    fields = ["title", "slug", "summary", "is_developing", ("status", "published_at")]
+    fields = ["title", "slug", "summary", "is_developing", ("status", "published_at"), "events_list"]
+    readonly_fields = ["events_list"]
     inlines = [EventInline]
     actions = [publish, unpublish]
+    # A long-running story can have thousands of events; past this many its
+    # page links to the list of its events instead of printing them all as forms.
+    max_inline_events = 50
 
     def get_urls(self):
         as_of = self.admin_site.admin_view(admin_views.story_as_of(self))
@@ -212,6 +218,19 @@ class StoryAdmin(EditorialAdmin):
             return f"Scheduled for {story.published_at:%d %b %Y %H:%M %Z}"
         return story.get_status_display()
 
+    def get_inlines(self, request, obj):
+        # A form posted with the inline keeps it, whatever the count is now.
+        if obj is None or "events-TOTAL_FORMS" in request.POST or obj.events.count() <= self.max_inline_events:
+            return self.inlines
+        return []
+
+    @admin.display(description="events")
+    def events_list(self, story):
+        if story.pk is None:
+            return "–"
+        url = reverse("admin:tracker_event_changelist") + f"?story__id__exact={story.pk}"
+        return format_html('<a href="{}">All {} events of this story</a>', url, story.events.count())
+
     @admin.display(description="events", ordering="event_count")
     def event_count(self, story):
         return story.event_count
@@ -221,6 +240,7 @@ class StoryAdmin(EditorialAdmin):
 class EventAdmin(EditorialAdmin):
     list_display = ["headline", "date_display", "story", "is_key", "status", "source_count"]
     list_editable = ["is_key", "status"]
+    show_full_result_count = False  # a filtered list does not also count the whole table
     list_filter = ["story", "is_key", "status", "date_precision"]
     list_select_related = ["story"]
     search_fields = ["headline", "description", "date_label"]

@@ -7,3 +7,4 @@ class TrackerConfig(AppConfig):
 
     def ready(self):
         from . import security  # noqa: F401 - connects the security log's signal receivers
+        from . import caching  # noqa: F401 - connects the page cache's invalidation signals

@@ -1,0 +1,105 @@
+"""The editors' admin costs a bounded number of queries however large a story
+grows: lists paginate, a long story links to its events instead of printing
+them all as forms, and history pages paginate."""
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tracker.admin import EventAdmin, StoryAdmin
+from tracker.models import Story
+
+from .admin_forms import form_data
+from .conftest import make_event
+
+
+def story_of(events, slug):
+    call_command("synthesize_story", "--events", events, "--slug", slug, verbosity=0)
+    return Story.objects.get(slug=f"synthetic-{slug}")
+
+
+def queries(client, url):
+    """Queries for the page, counted as a running server would answer it: warm."""
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(captured), response.content.decode()
+
+
+@pytest.fixture
+def small_limits(monkeypatch):
+    monkeypatch.setattr(StoryAdmin, "max_inline_events", 5)
+    monkeypatch.setattr(EventAdmin, "history_list_per_page", 10)
+
+
+@pytest.mark.django_db
+def test_the_event_list_costs_the_same_queries_for_ten_times_the_events(editor_client):
+    small = story_of(8, "small")
+    url = reverse("admin:tracker_event_changelist")
+    few, _ = queries(editor_client, url)
+    filtered_few, _ = queries(editor_client, f"{url}?story__id__exact={small.pk}")
+    large = story_of(120, "large")
+    many, _ = queries(editor_client, url)
+    filtered_many, _ = queries(editor_client, f"{url}?story__id__exact={large.pk}")
+    assert few == many and filtered_few == filtered_many
+
+
+@pytest.mark.django_db
+def test_a_long_story_s_page_links_to_its_events_instead_of_printing_them(editor_client, small_limits):
+    counts = []
+    for events in (10, 40):
+        story = story_of(events, f"long-{events}")
+        count, html = queries(editor_client, reverse("admin:tracker_story_change", args=[story.pk]))
+        counts.append(count)
+        assert "events-TOTAL_FORMS" not in html
+        assert f"?story__id__exact={story.pk}" in html and f"All {events} events of this story" in html
+    assert counts[0] == counts[1]
+
+
+@pytest.mark.django_db
+def test_a_short_story_keeps_its_events_inline(editor_client, small_limits):
+    story = story_of(3, "short")
+    _, html = queries(editor_client, reverse("admin:tracker_story_change", args=[story.pk]))
+    assert 'name="events-TOTAL_FORMS" value="3"' in html
+
+
+@pytest.mark.django_db
+def test_saving_a_long_story_keeps_its_events(editor_client, small_limits):
+    story = story_of(10, "long")
+    url = reverse("admin:tracker_story_change", args=[story.pk])
+    response = editor_client.post(url, form_data(editor_client.get(url), title="Retitled"))
+    assert response.status_code == 302
+    story.refresh_from_db()
+    assert story.title == "Retitled" and story.events.count() == 10
+
+
+@pytest.mark.django_db
+def test_inline_edits_posted_while_the_story_grew_past_the_limit_are_saved(editor_client, small_limits):
+    story = story_of(3, "growing")
+    url = reverse("admin:tracker_story_change", args=[story.pk])
+    page = editor_client.get(url)
+    first = story.events.order_by("pk").first()
+    for n in range(5):  # another editor adds events meanwhile
+        make_event(story, f"added-{n}", first.sources.all())
+    index = next(i for i, form in enumerate(page.context["inline_admin_formsets"][0].formset) if form.instance == first)
+    response = editor_client.post(url, form_data(page, **{f"events-{index}-headline": "Edited inline"}))
+    assert response.status_code == 302
+    first.refresh_from_db()
+    assert first.headline == "Edited inline"
+
+
+@pytest.mark.django_db
+def test_an_event_s_history_page_costs_the_same_queries_however_long_its_history(editor_client, small_limits):
+    counts = []
+    for revisions in (15, 60):
+        event = story_of(1, f"history-{revisions}").events.get()
+        for n in range(revisions):
+            event.headline = f"Revision {n}"
+            event.save()
+        count, html = queries(editor_client, reverse("admin:tracker_event_history", args=[event.pk]))
+        counts.append(count)
+        assert f"Revision {revisions - 1}" in html and "Revision 0<" not in html
+    assert counts[0] == counts[1]

@@ -1,0 +1,338 @@
+"""Whole-page caching of the public pages that is never stale after an edit.
+
+A cached page is stored with the version tokens it was rendered under and is
+served only while they are still current:
+
+- a story's pages carry that story's token and a site-wide generation;
+- pages drawing on every story (the index, source pages) carry the site token.
+
+Every write to a story, event, quote, source or event–source link bumps the
+tokens it affects (signals below), in the shared cache, so every app instance
+sees the edit on its next request. Nothing writes when a scheduled story comes
+due, so a page that lists stories also stores the next scheduled publication
+time it was rendered before, and is not served from that moment on.
+
+The middleware runs before sessions, authentication and messages, so a hit
+costs one cache round trip and no database query.
+"""
+
+import hashlib
+import logging
+import secrets
+import threading
+import time
+from functools import lru_cache
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import DisallowedHost
+from django.core.signals import setting_changed
+from django.db import transaction
+from django.db.models import Min
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.http import HttpResponse
+from django.urls import Resolver404, resolve
+from django.utils import timezone
+from django.utils.cache import cc_delim_re, get_conditional_response
+from django.utils.http import http_date
+
+from .models import Event, Quote, Source, Status, Story
+
+log = logging.getLogger(__name__)
+
+# Which pages are cached, by view name. A story's pages take the `slug` URL
+# argument. A public route in neither set is simply not cached; the tests
+# list every public route and fail on one nobody classified.
+STORY_PAGES = frozenset(
+    {
+        "tracker:story_detail",
+        "tracker:story_changes",
+        "tracker:story_feed",
+        "tracker:story_json",
+        "tracker:story_timeline",
+        "tracker:story_share",
+    }
+)
+SITE_PAGES = frozenset({"tracker:story_list", "tracker:source_detail", "sitemap", "robots", "tracker:sitemap"})
+
+# Readers' browsers and any shared cache in front may keep a page half a
+# minute and serve it for another half while they revalidate, which costs us
+# a 304 from the cache: a developing story is edited minutes apart, and a
+# reader is at most a minute behind while a spike is absorbed downstream.
+MAX_AGE = 30
+STALE_WHILE_REVALIDATE = 30
+
+LOCAL_BYTES = 32 * 1024 * 1024  # per process
+
+SITE = "tracker:v:site"
+GENERATION = "tracker:v:all"
+NEVER = float("inf")
+
+
+def story_token_key(slug):
+    return f"tracker:v:story:{slug}"
+
+
+def new_token():
+    """A fresh version token: the time in nanoseconds (which becomes
+    Last-Modified), its last three digits random so two instances never
+    make the same one. An int, which the Redis cache stores unpickled."""
+    return time.time_ns() // 1000 * 1000 + secrets.randbelow(1000)
+
+
+def token_time(token):
+    return token / 1e9
+
+
+# --- Invalidation ------------------------------------------------------------
+
+
+def bump(keys, using="default"):
+    """Replace the tokens under `keys`, now and again when the transaction commits.
+
+    Only the bump after the commit makes the cache correct: a reader who
+    rendered the old rows under a token taken before it stores that page
+    under a token nobody asks for any more. The immediate bump serves code
+    that never commits (tests) and costs one cache write.
+    """
+    keys = set(keys)
+    if not keys:
+        return
+    cache.set_many({key: new_token() for key in keys}, timeout=None)
+    if transaction.get_connection(using).in_atomic_block:
+        transaction.on_commit(lambda: cache.set_many({key: new_token() for key in keys}, timeout=None), using=using)
+
+
+def invalidate_everything(using="default"):
+    """For writes that bypass signals (bulk creates and deletes)."""
+    bump([SITE, GENERATION], using)
+
+
+def _stories(story_ids):
+    slugs = Story.objects.filter(pk__in={pk for pk in story_ids if pk}).values_list("slug", flat=True)
+    return [SITE, *(story_token_key(slug) for slug in slugs)]
+
+
+def _remember_previous(sender, instance, raw, using, **kwargs):
+    """Note where the row stood before the save: a story renamed or an event
+    moved leaves the old story's pages to invalidate too."""
+    instance._previous_story = None
+    if instance.pk is None or (instance._state.adding and not raw):
+        return  # a new row; a fixture's rows may exist already
+    manager = sender._base_manager.using(using).filter(pk=instance.pk)
+    if sender is Story:
+        instance._previous_story = manager.values_list("slug", flat=True).first()
+    elif sender is Event:
+        instance._previous_story = manager.values_list("story_id", flat=True).first()
+    elif sender is Quote:
+        instance._previous_story = manager.values_list("event__story_id", flat=True).first()
+
+
+def _story_changed(sender, instance, using, **kwargs):
+    slugs = {instance.slug, getattr(instance, "_previous_story", None)} - {None}
+    bump([SITE, *(story_token_key(slug) for slug in slugs)], using)
+
+
+def _event_changed(sender, instance, using, **kwargs):
+    bump(_stories({instance.story_id, getattr(instance, "_previous_story", None)}), using)
+
+
+def _quote_changed(sender, instance, using, **kwargs):
+    story_id = Event._base_manager.using(using).filter(pk=instance.event_id).values_list("story_id", flat=True).first()
+    bump(_stories({story_id, getattr(instance, "_previous_story", None)}), using)
+
+
+def _source_changed(sender, instance, using, created=False, **kwargs):
+    # A source is printed on every story that cites it or one of its
+    # copies; edits are rare, so every story page is invalidated.
+    bump([SITE] if created else [SITE, GENERATION], using)
+
+
+def _links_changed(sender, instance, action, reverse, using, **kwargs):
+    if not action.startswith("post_"):
+        return
+    if reverse:  # links changed from the source's side
+        bump([SITE, GENERATION], using)
+    else:
+        bump(_stories({instance.story_id}), using)
+
+
+for model in (Story, Event, Quote):
+    pre_save.connect(_remember_previous, sender=model, dispatch_uid=f"tracker.caching.previous.{model.__name__}")
+for model, receiver in ((Story, _story_changed), (Event, _event_changed), (Quote, _quote_changed)):
+    post_save.connect(receiver, sender=model, dispatch_uid=f"tracker.caching.save.{model.__name__}")
+    post_delete.connect(receiver, sender=model, dispatch_uid=f"tracker.caching.delete.{model.__name__}")
+post_save.connect(_source_changed, sender=Source, dispatch_uid="tracker.caching.save.Source")
+post_delete.connect(_source_changed, sender=Source, dispatch_uid="tracker.caching.delete.Source")
+m2m_changed.connect(_links_changed, sender=Event.sources.through, dispatch_uid="tracker.caching.links")
+
+
+# --- Serving -----------------------------------------------------------------
+
+
+def page_key(url):
+    return "tracker:page:" + hashlib.blake2b(url.encode(), digest_size=16).hexdigest()
+
+
+@lru_cache(maxsize=4096)
+def page_tokens(path):
+    """The token keys a page at `path` depends on, or None if it isn't cached."""
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return None
+    if match.view_name in STORY_PAGES:
+        return (GENERATION, story_token_key(match.kwargs["slug"]))
+    if match.view_name in SITE_PAGES:
+        return (SITE,)
+    return None
+
+
+def _urlconf_changed(setting, **kwargs):
+    if setting == "ROOT_URLCONF":
+        page_tokens.cache_clear()
+
+
+setting_changed.connect(_urlconf_changed, dispatch_uid="tracker.caching.urlconf")
+
+
+def next_publication():
+    """When the next scheduled story becomes public (epoch seconds), or never."""
+    scheduled = Story.objects.filter(status=Status.PUBLISHED, published_at__gt=timezone.now())
+    due = scheduled.aggregate(due=Min("published_at"))["due"]
+    return due.timestamp() if due else NEVER
+
+
+def _cacheable(response):
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    if set(cc_delim_re.split(response.get("Vary", "").lower())) - {"", "cookie"}:
+        return False  # the key holds neither language nor encoding
+    directives = {d.strip().split("=")[0] for d in cc_delim_re.split(response.get("Cache-Control", "").lower())}
+    return not directives & {"private", "no-cache", "no-store"}
+
+
+def current(entry, tokens, now):
+    """Whether a stored page was rendered under these tokens and is not past a publication."""
+    return entry is not None and entry[0] == tokens and now < entry[1]
+
+
+def _cache_control(valid_until, now):
+    max_age = MAX_AGE if valid_until == NEVER else max(0, min(MAX_AGE, int(valid_until - now)))
+    return f"public, max-age={max_age}, stale-while-revalidate={STALE_WHILE_REVALIDATE}"
+
+
+class LocalCopies:
+    """The pages this process served lately, so that a hit reads only the
+    small version tokens from the shared cache, not the page itself.
+
+    A copy is served only under the same current tokens as the shared entry
+    would be, so it is exactly as fresh. Bounded in bytes; oldest out first.
+    """
+
+    def __init__(self, max_bytes):
+        self.max_bytes = max_bytes
+        self.entries = {}
+        self.size = 0
+        self.lock = threading.Lock()  # for writers; readers only .get()
+
+    def get(self, key):
+        return self.entries.get(key)
+
+    def put(self, key, entry):
+        size = len(entry[-1])
+        if size > self.max_bytes // 8:
+            return
+        with self.lock:
+            old = self.entries.pop(key, None)
+            self.size += size - (len(old[-1]) if old else 0)
+            self.entries[key] = entry
+            while self.size > self.max_bytes:
+                self.size -= len(self.entries.pop(next(iter(self.entries)))[-1])
+
+
+class PageCacheMiddleware:
+    """Serve public pages from the cache while their version tokens are current.
+
+    Bypassed for anything but GET and HEAD and for anyone with a session
+    cookie (editors see what the database holds). Only complete 200 answers
+    that set no cookie are stored; hits and misses alike carry ETag and
+    Last-Modified and answer conditional requests with 304.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.timeout = settings.PAGE_CACHE_SECONDS
+        self.session_cookie = settings.SESSION_COOKIE_NAME
+        self.local = LocalCopies(LOCAL_BYTES)
+
+    def __call__(self, request):
+        if not self.timeout or request.method not in ("GET", "HEAD") or self.session_cookie in request.COOKIES:
+            return self.get_response(request)
+        token_keys = page_tokens(request.path_info)
+        if token_keys is None:
+            return self.get_response(request)
+        try:
+            url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+        except DisallowedHost:
+            return self.get_response(request)
+        key = page_key(url)
+        local = self.local.get(key)
+        try:
+            found = cache.get_many(token_keys if local else [key, *token_keys])
+            now = time.time()
+            tokens = tuple(found.get(k) for k in token_keys)
+            if current(local, tokens, now):
+                return self.replay(request, local, now)
+            # Not here, or outdated here: another instance may have rendered it.
+            shared = found.get(key) if local is None else cache.get(key)
+        except Exception:
+            log.exception("Page cache unreachable; rendering %s uncached", request.path)
+            return self.get_response(request)
+        if current(shared, tokens, now):
+            self.local.put(key, shared)
+            return self.replay(request, shared, now)
+        return self.render(request, key, token_keys, tokens, now)
+
+    def replay(self, request, entry, now):
+        _tokens, valid_until, etag, last_modified, headers, body = entry
+        response = HttpResponse(body, headers=headers)
+        if "Cache-Control" not in headers:
+            response["Cache-Control"] = _cache_control(valid_until, now)
+        return self.conditional(request, response, etag, last_modified)
+
+    def render(self, request, key, token_keys, tokens, now):
+        # Tokens are read before the page is rendered: an edit that commits
+        # meanwhile replaces them, and this page is stored under stale ones.
+        if None in tokens:
+            tokens = tuple(token or self.new_token(k) for k, token in zip(token_keys, tokens, strict=True))
+        valid_until = next_publication() if token_keys == (SITE,) else NEVER
+        response = self.get_response(request)
+        if not _cacheable(response):
+            return response
+        etag = '"' + hashlib.blake2b(response.content, digest_size=12).hexdigest() + '"'
+        last_modified = max(token_time(token) for token in tokens)
+        response["ETag"] = etag
+        response["Last-Modified"] = http_date(last_modified)
+        headers = dict(response.items())  # a view's own Cache-Control is kept; ours counts down
+        if "Cache-Control" not in response:
+            response["Cache-Control"] = _cache_control(valid_until, now)
+        timeout = self.timeout if valid_until == NEVER else min(self.timeout, max(1, int(valid_until - now)))
+        entry = (tokens, valid_until, etag, last_modified, headers, response.content)
+        self.local.put(key, entry)
+        try:
+            cache.set(key, entry, timeout)
+        except Exception:
+            log.exception("Page cache unreachable; %s not stored", request.path)
+        return self.conditional(request, response, etag, last_modified)
+
+    @staticmethod
+    def new_token(key):
+        token = new_token()
+        return token if cache.add(key, token, timeout=None) else cache.get(key)
+
+    @staticmethod
+    def conditional(request, response, etag, last_modified):
+        if "HTTP_IF_NONE_MATCH" in request.META or "HTTP_IF_MODIFIED_SINCE" in request.META:
+            return get_conditional_response(request, etag=etag, last_modified=int(last_modified), response=response)
+        return response
