@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
@@ -40,14 +41,14 @@ def test_the_story_json_holds_every_published_event_quote_and_source(client, see
     data = get_json(client, "story_json", seed)
     events = list(seed.events.live().chronological())
     assert (data["id"], data["title"], data["summary"]) == (seed.slug, seed.title, seed.summary)
-    assert data["url"] == f"http://testserver{seed.get_absolute_url()}"
+    assert data["url"] == f"{settings.SITE_URL}{seed.get_absolute_url()}"
     assert [e["id"] for e in data["events"]] == [e.anchor for e in events]
     assert sum(len(e["quotes"]) for e in data["events"]) == sum(e.quotes.live().count() for e in events)
     cited = {s for e in data["events"] for s in e["sources"]}
     quoted = {q["source"] for e in data["events"] for q in e["quotes"]}
     assert {s["id"] for s in data["sources"]} == cited | quoted
     for source in data["sources"]:
-        assert client.get(source["url"].removeprefix("http://testserver")).status_code == 200
+        assert client.get(source["url"].removeprefix(settings.SITE_URL)).status_code == 200
 
 
 @pytest.mark.django_db

@@ -3,8 +3,7 @@ from django.contrib.admin.utils import unquote
 from django.db import models, transaction
 from django.db.models import Count
 from django.shortcuts import redirect
-from django.urls import path
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 

@@ -6,5 +6,7 @@ class TrackerConfig(AppConfig):
     verbose_name = "Story tracker"
 
     def ready(self):
-        from . import security  # noqa: F401 - connects the security log's signal receivers
-        from . import caching  # noqa: F401 - connects the page cache's invalidation signals
+        from . import (
+            caching,  # noqa: F401 - connects the page cache's invalidation signals
+            security,  # noqa: F401 - connects the security log's signal receivers
+        )

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.html import escape, format_html, format_html_join
 
 from .models import DatePrecision, Quote, Source, Story
+from .structured_data import absolute
 from .updates import with_last_updated
 
 
@@ -36,7 +37,7 @@ def _json(data):
 def story_json(request, slug):
     """The story with its events, quotes and sources, as documented in docs/data.md."""
     story = _published_story(slug)
-    url = request.build_absolute_uri(story.get_absolute_url())
+    url = absolute(story.get_absolute_url())
     cited = {}
     for event in story.live_events:
         cited.update((source.pk, source) for source in event.sources.all())
@@ -52,7 +53,7 @@ def story_json(request, slug):
             "updated_at": story.last_updated.isoformat(),
             "events": [_event(event, url, statements) for event in story.live_events],
             "sources": [
-                _source(source, cited, request)
+                _source(source, cited)
                 for source in sorted(cited.values(), key=lambda s: (s.published_on is None, s.published_on, s.slug))
             ],
         }
@@ -95,12 +96,12 @@ def _event(event, story_url, statements):
     }
 
 
-def _source(source, listed, request):
+def _source(source, listed):
     # Name the original only if it is listed: a source known only to drafts stays private.
     origin = source.derived_from if source.derived_from_id in listed else None
     return {
         "id": source.slug,
-        "url": request.build_absolute_uri(source.get_absolute_url()),
+        "url": absolute(source.get_absolute_url()),
         "original_url": source.url or None,
         "headline": source.headline,
         "outlet": source.outlet,
