@@ -62,7 +62,7 @@ def segments(length, spans):
 
 
 def render_piece(text):
-    return mark_safe("<br>".join(escape(line) for line in text.split("\n")))  # noqa: S308 # nosec B308 B703 - every line escaped
+    return mark_safe("<br>".join(escape(line) for line in text.split("\n")))  # noqa: S308 - every line escaped  # nosec B308, B703
 
 
 def highlighted(text, quotes):
@@ -75,7 +75,7 @@ def highlighted(text, quotes):
         parts = re.split(r"\n\s*\n", piece)
         for n, part in enumerate(parts):
             if n:
-                pieces.append(mark_safe("</p>\n<p>"))  # nosec B308 - a constant
+                pieces.append(mark_safe("</p>\n<p>"))  # a constant  # nosec B308
             if quote is None:
                 pieces.append(render_piece(part))
             elif part.strip():
@@ -90,4 +90,4 @@ def highlighted(text, quotes):
             else:
                 pieces.append(render_piece(part))
     body = "".join(pieces).strip()
-    return mark_safe(f"<p>{body}</p>")  # noqa: S308 # nosec B308 B703 - assembled from escaped pieces
+    return mark_safe(f"<p>{body}</p>")  # noqa: S308 - assembled from escaped pieces  # nosec B308, B703

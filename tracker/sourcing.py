@@ -33,7 +33,7 @@ def chain_roots(source_ids):
             SELECT chain.start_id, s.id, s.derived_from_id FROM chain JOIN {table} s ON s.id = chain.parent_id
         )
         SELECT start_id, id FROM chain WHERE parent_id IS NULL
-    """  # noqa: S608 # nosec B608 - only the quoted table name and placeholders are interpolated
+    """  # noqa: S608 - only the quoted table name and placeholders are interpolated  # nosec B608
     with connection.cursor() as cursor:
         cursor.execute(sql, ids)
         roots = dict(cursor.fetchall())

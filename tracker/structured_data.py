@@ -138,4 +138,4 @@ def json_ld_script(data):
     # can close the <script> element or open a comment (str.replace is much
     # faster than str.translate on a page-sized string).
     payload = payload.replace("&", "\\u0026").replace("<", "\\u003C").replace(">", "\\u003E")
-    return mark_safe(f'<script type="application/ld+json">{payload}</script>')  # noqa: S308 # nosec B308 B703 - escaped above
+    return mark_safe(f'<script type="application/ld+json">{payload}</script>')  # noqa: S308 - escaped above  # nosec B308, B703

@@ -111,7 +111,7 @@ def synthesize(events, slug, sources=None, seed=0, progress=lambda n: None):
 
     `progress` is called with the number of objects each batch wrote.
     """
-    rng = random.Random(seed)  # noqa: S311 - repeatable test data, not secrets
+    rng = random.Random(seed)  # noqa: S311 - repeatable test data, not secrets  # nosec B311
     slug = synthetic_slug(slug)
     check_slug(slug)
     now = timezone.now()

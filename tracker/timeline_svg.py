@@ -170,4 +170,4 @@ def chart(events):
         title,
         description,
     )
-    return head + mark_safe("\n".join(parts)) + mark_safe("</svg>")  # noqa: S308 # nosec B308 B703 - parts built by format_html
+    return head + mark_safe("\n".join(parts)) + mark_safe("</svg>")  # noqa: S308 - parts built by format_html  # nosec B308, B703
