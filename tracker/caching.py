@@ -34,7 +34,7 @@ from django.http import HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import cc_delim_re, get_conditional_response
-from django.utils.http import http_date
+from django.utils.http import http_date, parse_http_date_safe
 
 from .models import Event, Quote, Source, Status, Story
 
@@ -50,10 +50,10 @@ STORY_PAGES = frozenset(
         "tracker:story_feed",
         "tracker:story_json",
         "tracker:story_timeline",
-        "tracker:story_share",
+        "tracker:share_image",
     }
 )
-SITE_PAGES = frozenset({"tracker:story_list", "tracker:source_detail", "sitemap", "robots", "tracker:sitemap"})
+SITE_PAGES = frozenset({"tracker:story_list", "tracker:source_detail", "sitemap", "robots_txt"})
 
 # Readers' browsers and any shared cache in front may keep a page half a
 # minute and serve it for another half while they revalidate, which costs us
@@ -310,11 +310,12 @@ class PageCacheMiddleware:
         response = self.get_response(request)
         if not _cacheable(response):
             return response
-        etag = '"' + hashlib.blake2b(response.content, digest_size=12).hexdigest() + '"'
-        last_modified = max(token_time(token) for token in tokens)
+        # A view's own validators and Cache-Control are kept; ours count down.
+        etag = response.get("ETag") or '"' + hashlib.blake2b(response.content, digest_size=12).hexdigest() + '"'
+        last_modified = parse_http_date_safe(response.get("Last-Modified", "")) or max(map(token_time, tokens))
         response["ETag"] = etag
         response["Last-Modified"] = http_date(last_modified)
-        headers = dict(response.items())  # a view's own Cache-Control is kept; ours counts down
+        headers = dict(response.items())
         if "Cache-Control" not in response:
             response["Cache-Control"] = _cache_control(valid_until, now)
         timeout = self.timeout if valid_until == NEVER else min(self.timeout, max(1, int(valid_until - now)))
