@@ -345,7 +345,7 @@ def report(render, servers, endpoints, soak, admin):
             print(f"{row['endpoint']:28} n/a (route missing: {row['path']})")
         else:
             print(
-                f"{row['endpoint']:28} {row['rps']:>9,.0f} {row['rps'] / base:>6.3f} {fmt_ms(row['p50_ms']):>8} "
+                f"{row['endpoint']:28} {fmt_ms(row['rps']):>9} {row['rps'] / base:>6.3f} {fmt_ms(row['p50_ms']):>8} "
                 f"{fmt_ms(row['p99_ms']):>8} {row['errors']:>6} {row['non_2xx']:>7}"
             )
 

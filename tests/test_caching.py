@@ -450,3 +450,18 @@ def test_every_public_route_is_either_cached_or_deliberately_not():
     unclassified = names - caching.STORY_PAGES - caching.SITE_PAGES - NOT_CACHED
     assert not unclassified, f"Classify these routes in tracker/caching.py: {sorted(unclassified)}"
     assert {"tracker:story_detail", "tracker:story_list", "tracker:source_detail"} <= names
+
+
+@pytest.mark.django_db
+def test_a_view_s_own_validators_and_cache_control_are_kept(newsroom, settings):
+    from . import urls_own_validators
+
+    settings.ROOT_URLCONF = "tests.urls_own_validators"
+    url = f"{newsroom[0].get_absolute_url()}share.png"
+    first, again = Client().get(url), Client().get(url)
+    not_modified = Client().get(url, HTTP_IF_NONE_MATCH='"drawn-once"')
+    assert urls_own_validators.calls == ["story"]  # drawn once, then answered from the cache
+    for response in (first, again):
+        assert response["ETag"] == '"drawn-once"' and response["Cache-Control"] == "public, max-age=300"
+        assert response["Last-Modified"] == "Wed, 17 Apr 2024 09:00:00 GMT"
+    assert not_modified.status_code == 304
