@@ -1,4 +1,7 @@
-"""The public URLs plus a story page that sets its own validators, as the share image does."""
+"""The public URLs plus two probe pages classified as a story's pages: one
+that sets its own validators (as the share image does), one slow to render."""
+
+import time
 
 from django.http import HttpResponse
 from django.urls import include, path
@@ -18,5 +21,15 @@ def own_validators(request, slug):
     return response
 
 
-patterns = [path("stories/<slug:slug>/share.png", own_validators, name="share_image"), *tracker.urls.urlpatterns]
+def slow(request, slug):
+    calls.append(slug)
+    time.sleep(0.5)
+    return HttpResponse(f"rendered for {slug}")
+
+
+patterns = [
+    path("stories/<slug:slug>/share.png", own_validators, name="share_image"),
+    path("stories/<slug:slug>/slow/", slow, name="story_changes"),
+    *tracker.urls.urlpatterns,
+]
 urlpatterns = [path("", include((patterns, "tracker")))]
