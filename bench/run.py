@@ -225,7 +225,8 @@ def combine(results):
 
 
 def servers_step(seconds):
-    """gunicorn against granian on the trivial endpoint and the cached story page."""
+    """gunicorn against granian on the trivial endpoint and the cached story page,
+    each server started twice in turn so that the machine's drift falls on all."""
     story = f"/stories/{SEED}/"
     configs = [
         gunicorn("gunicorn sync, 5 workers", PORT + 1, "-w", "5"),
@@ -234,14 +235,15 @@ def servers_step(seconds):
         granian("granian, 4 workers", PORT + 1, 4, 1),
         granian("granian, 2 workers x 4 threads", PORT + 1, 2, 4),
     ]
-    rows = []
-    for config in configs:
-        log(f"Server: {config.name}")
-        with config as server:
-            status_of(server.url(story))  # render it once: the run measures hits
-            result = alternating(server, ["/healthz", story], seconds)
-            rows.append({"server": config.name, "healthz": result["/healthz"], "story": result[story]})
-    return rows
+    runs = {config.name: {"healthz": [], "story": []} for config in configs}
+    for _ in range(2):
+        for config in configs:
+            log(f"Server: {config.name}")
+            with config as server:
+                status_of(server.url(story))  # render it once: the run measures hits
+                runs[config.name]["healthz"].append(wrk(server.url("/healthz"), max(1, seconds // 2)))
+                runs[config.name]["story"].append(wrk(server.url(story), max(1, seconds // 2)))
+    return [{"server": name, **{path: combine(results) for path, results in r.items()}} for name, r in runs.items()]
 
 
 def endpoints_step(seconds):
@@ -343,7 +345,7 @@ def report(render, servers, endpoints, soak, admin):
             print(f"{row['endpoint']:28} n/a (route missing: {row['path']})")
         else:
             print(
-                f"{row['endpoint']:28} {row['rps']:>9,.0f} {row['rps'] / base:>6.3f} {fmt_ms(row['p50_ms']):>8} "
+                f"{row['endpoint']:28} {fmt_ms(row['rps']):>9} {row['rps'] / base:>6.3f} {fmt_ms(row['p50_ms']):>8} "
                 f"{fmt_ms(row['p99_ms']):>8} {row['errors']:>6} {row['non_2xx']:>7}"
             )
 

@@ -2,8 +2,8 @@
 
 Django's backend asks for a new ``redis.Redis`` on every cache operation, and
 since redis-py 5 each one builds a table of some 170 response callbacks
-(redis-py issue #3624): more CPU than the round trip itself, on every cached
-page served. Clients are thread-safe and share their pool, so one per pool is
+(reported to redis-py as #3624): more CPU than the round trip itself, on
+every cached page served. Clients are thread-safe and share their pool, so one per pool is
 enough.
 """
 

@@ -446,3 +446,52 @@ def test_every_public_route_is_either_cached_or_deliberately_not():
     unclassified = names - caching.STORY_PAGES - caching.SITE_PAGES - NOT_CACHED
     assert not unclassified, f"Classify these routes in tracker/caching.py: {sorted(unclassified)}"
     assert {"tracker:story_detail", "tracker:story_list", "tracker:source_detail"} <= names
+
+
+@pytest.mark.django_db
+def test_a_view_s_own_validators_and_cache_control_are_kept(newsroom, settings):
+    from . import urls_probes
+
+    urls_probes.calls.clear()
+    settings.ROOT_URLCONF = "tests.urls_probes"
+    url = f"{newsroom[0].get_absolute_url()}share.png"
+    first, again = Client().get(url), Client().get(url)
+    not_modified = Client().get(url, HTTP_IF_NONE_MATCH='"drawn-once"')
+    assert urls_probes.calls == ["story"]  # drawn once, then answered from the cache
+    for response in (first, again):
+        assert response["ETag"] == '"drawn-once"' and response["Cache-Control"] == "public, max-age=300"
+        assert response["Last-Modified"] == "Wed, 17 Apr 2024 09:00:00 GMT"
+    assert not_modified.status_code == 304
+
+
+@pytest.mark.django_db
+def test_readers_who_miss_together_wait_for_one_rendering(newsroom, settings):
+    from . import urls_probes
+
+    urls_probes.calls.clear()
+    settings.ROOT_URLCONF = "tests.urls_probes"
+    url = f"{newsroom[0].get_absolute_url()}slow/"
+    start, pages = threading.Barrier(6), []
+
+    def read():
+        start.wait()
+        response = Client().get(url)
+        pages.append((response.status_code, response.content))
+
+    readers = [threading.Thread(target=read) for _ in range(6)]
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join()
+    assert pages == [(200, b"rendered for story")] * 6
+    assert urls_probes.calls == ["story"]
+
+
+@pytest.mark.django_db
+def test_pages_are_served_uncached_while_the_cache_is_unreachable(newsroom, monkeypatch):
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(caching.cache, "get_many", unreachable)
+    status, html = reader_sees(newsroom[0].get_absolute_url())
+    assert status == 200 and "Ministry blocks the platform" in html

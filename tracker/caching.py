@@ -13,7 +13,8 @@ due, so a page that lists stories also stores the next scheduled publication
 time it was rendered before, and is not served from that moment on.
 
 The middleware runs before sessions, authentication and messages, so a hit
-costs one cache round trip and no database query.
+costs one cache round trip and no database query. Readers who miss the same
+page together wait for one rendering of it.
 """
 
 import hashlib
@@ -21,6 +22,7 @@ import logging
 import secrets
 import threading
 import time
+from contextlib import suppress
 from functools import lru_cache
 
 from django.conf import settings
@@ -63,6 +65,7 @@ MAX_AGE = 30
 STALE_WHILE_REVALIDATE = 30
 
 LOCAL_BYTES = 32 * 1024 * 1024  # per process
+RENDER_WAIT = 10  # seconds a reader waits for another's rendering of the same page
 
 SITE = "tracker:v:site"
 GENERATION = "tracker:v:all"
@@ -304,18 +307,53 @@ class PageCacheMiddleware:
     def render(self, request, key, token_keys, tokens, now):
         # Tokens are read before the page is rendered: an edit that commits
         # meanwhile replaces them, and this page is stored under stale ones.
-        if None in tokens:
-            tokens = tuple(token or self.new_token(k) for k, token in zip(token_keys, tokens, strict=True))
+        #
+        # One rendering per page version across all instances: right after an
+        # edit to a busy story, the readers who miss wait for the first one's
+        # page instead of all rendering it at once.
+        try:
+            if None in tokens:
+                tokens = tuple(token or self.new_token(k) for k, token in zip(token_keys, tokens, strict=True))
+            lock = f"{key}:rendering:{'-'.join(map(str, tokens))}"
+            owner = cache.add(lock, 1, RENDER_WAIT)
+            entry = None if owner else self.wait_for(key, lock, tokens)
+        except Exception:
+            log.exception("Page cache unreachable; rendering %s uncached", request.path)
+            return self.get_response(request)
+        if entry is not None:
+            self.local.put(key, entry)
+            return self.replay(request, entry, time.time())
+        try:
+            return self.render_and_store(request, key, token_keys, tokens, now)
+        finally:
+            if owner:
+                with suppress(Exception):
+                    cache.delete(lock)
+
+    @staticmethod
+    def wait_for(key, lock, tokens):
+        """The page another reader is rendering, or None if it gives up or it isn't cacheable."""
+        deadline = time.monotonic() + RENDER_WAIT
+        while time.monotonic() < deadline:
+            time.sleep(0.02)
+            found = cache.get_many([key, lock])
+            if current(found.get(key), tokens, time.time()):
+                return found[key]
+            if lock not in found:
+                return None
+        return None
+
+    def render_and_store(self, request, key, token_keys, tokens, now):
         valid_until = next_publication() if token_keys == (SITE,) else NEVER
         response = self.get_response(request)
         if not _cacheable(response):
             return response
-        # A view's own validators (the sitemap's Last-Modified, say) are kept.
+        # A view's own validators and Cache-Control are kept; ours count down.
         etag = response.get("ETag") or '"' + hashlib.blake2b(response.content, digest_size=12).hexdigest() + '"'
         last_modified = parse_http_date_safe(response.get("Last-Modified", "")) or max(map(token_time, tokens))
         response["ETag"] = etag
         response["Last-Modified"] = http_date(last_modified)
-        headers = dict(response.items())  # a view's own Cache-Control is kept; ours counts down
+        headers = dict(response.items())
         if "Cache-Control" not in response:
             response["Cache-Control"] = _cache_control(valid_until, now)
         timeout = self.timeout if valid_until == NEVER else min(self.timeout, max(1, int(valid_until - now)))

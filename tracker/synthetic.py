@@ -216,7 +216,7 @@ def _create_with_history(model, objs, reason, when):
 
 def _record(model, objs, kind, reason, when, progress):
     """One history record of each of `objs` as they stand, of `kind` ("+", "~", "-");
-    simple-history's bulk helper writes only creations and changes."""
+    simple-history's bulk functions write only creations and changes."""
     history = model.history.model
     rows = [
         history(
