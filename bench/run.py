@@ -9,11 +9,13 @@ Usage: bench/run [--quick] [--no-admin-scale]   (README, "Performance").
 """
 
 import argparse
+import contextlib
 import json
 import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -84,6 +86,9 @@ class Server:
         self.name, self.command, self.port, self.env = name, command, port, {**ENV, **env}
 
     def __enter__(self):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                raise SystemExit(f"Port {self.port} is taken: something else would answer for {self.name}.")
         self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
             self.command, cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
@@ -98,10 +103,13 @@ class Server:
                     break
                 time.sleep(0.2)
         self.log.seek(0)
-        raise SystemExit(f"{self.name} did not start:\n{self.log.read().decode()[-2000:]}")
+        output = self.log.read().decode()[-2000:]
+        self.__exit__()
+        raise SystemExit(f"{self.name} did not start:\n{output}")
 
     def __exit__(self, *exc):
-        os.killpg(self.process.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
         try:
             self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
