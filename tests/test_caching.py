@@ -2,20 +2,41 @@
 
 import datetime
 import threading
+import uuid
 
 import pytest
 import time_machine
+from django.core.cache import caches
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from newsroom import cache as redis_cache
 from tracker import caching
 from tracker.models import Status
 
+from . import services
 from .admin_forms import form_data
 from .conftest import make_event, make_quote, make_source, make_story
+
+
+@pytest.fixture(autouse=True, params=["locmem", "redis"])
+def shared_cache(request, settings):
+    """Every test here runs on the development cache and on production's Redis,
+    where a hit trusts tokens this process holds until Redis announces new ones."""
+    if request.param == "locmem":
+        yield
+        return
+    prefix = f"cache-test-{uuid.uuid4().hex[:8]}"
+    settings.CACHES = {
+        "default": {"BACKEND": "newsroom.cache.Cache", "LOCATION": services.redis_url(), "KEY_PREFIX": prefix}
+    }
+    yield
+    for key, watch in list(redis_cache.watches.watches.items()):
+        redis_cache.watches.drop(*key[1:], watch)
+    services.delete_keys(prefix)
 
 
 @pytest.fixture
@@ -94,7 +115,7 @@ def test_editors_with_a_session_are_never_served_or_stored(newsroom, editor_clie
     url = newsroom[0].get_absolute_url()
     Client().get(url)
     assert renders(lambda: editor_client.get(url))
-    caching.cache.clear()
+    caching.cache.delete(caching.page_key(f"http://testserver{url}"))
     editor_client.get(url)
     # The editor's visit stored nothing: the reader's first request renders.
     assert renders(lambda: Client().get(url))
@@ -492,6 +513,8 @@ def test_pages_are_served_uncached_while_the_cache_is_unreachable(newsroom, monk
     def unreachable(*args, **kwargs):
         raise ConnectionError("cache down")
 
-    monkeypatch.setattr(caching.cache, "get_many", unreachable)
+    backend = caches["default"]
+    for method in ("get", "get_many", "get_watched"):
+        monkeypatch.setattr(backend, method, unreachable, raising=False)
     status, html = reader_sees(newsroom[0].get_absolute_url())
     assert status == 200 and "Ministry blocks the platform" in html

@@ -19,22 +19,13 @@ from django.db import connection
 
 from tracker.models import Event
 
+from . import services
 from .conftest import make_event, make_source, make_story
 
 ROOT = Path(__file__).resolve().parent.parent
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 PORTS = range(8490, 8500)
 PASSWORD = "correct horse battery staple"
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def redis_reachable():
-    import redis
-
-    try:
-        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except redis.RedisError:
-        return False
 
 
 @pytest.fixture
@@ -42,21 +33,15 @@ def shared():
     """The environment both instances share: this test's database and a Redis cache."""
     if connection.vendor != "postgresql":
         pytest.skip("scale-out needs PostgreSQL: run with DATABASE_URL=postgres://… (CI's second pass does)")
-    if not redis_reachable():
-        pytest.skip(f"scale-out needs Redis at {REDIS_URL} (set TEST_REDIS_URL)")
     db = connection.settings_dict
     user = f"{db['USER']}:{db['PASSWORD']}@" if db["PASSWORD"] else f"{db['USER']}@"
     prefix = f"scale-out-test-{uuid.uuid4().hex[:8]}"
     yield {
         "DATABASE_URL": f"postgres://{user}{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "REDIS_URL": REDIS_URL,
+        "REDIS_URL": services.redis_url(),
         "CACHE_KEY_PREFIX": prefix,
     }
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL)
-    for key in client.scan_iter(f"{prefix}:*"):
-        client.delete(key)
+    services.delete_keys(prefix)
 
 
 def free_ports(count):
