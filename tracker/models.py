@@ -6,6 +6,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -62,6 +63,13 @@ class StoryQuerySet(models.QuerySet):
     def scheduled(self):
         """Stories that become public by themselves when their publication time comes."""
         return self.filter(status=Status.PUBLISHED, published_at__gt=timezone.now())
+
+    def with_event_count(self):
+        """Annotate `event_count`, the published events, in a subquery per story:
+        counting over a join would make a row of every event and group them."""
+        events = Event.objects.live().filter(story=models.OuterRef("pk")).order_by().values("story")
+        count = events.annotate(count=models.Count("pk")).values("count")
+        return self.annotate(event_count=Coalesce(models.Subquery(count), 0))
 
 
 class StoryManager(models.Manager.from_queryset(StoryQuerySet)):

@@ -1,14 +1,13 @@
 """Public pages. Every query starts from a published() queryset, so drafts
 never reach a reader."""
 
-from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.text import Truncator
 
 from . import highlighting, share_image, structured_data, timeline_svg, updates
-from .models import Event, Source, Status, Story
+from .models import Event, Source, Story
 from .timeline import Timeline
 
 
@@ -19,11 +18,7 @@ def published_story(slug):
 
 def story_list(request):
     """Published stories, most recently updated first. Template: tracker/story_list.html."""
-    stories = (
-        updates.with_last_updated(Story.objects.published())
-        .annotate(event_count=Count("events", filter=Q(events__status=Status.PUBLISHED)))
-        .order_by("-last_updated", "pk")
-    )
+    stories = updates.with_last_updated(Story.objects.published().with_event_count()).order_by("-last_updated", "pk")
     return render(request, "tracker/story_list.html", {"stories": stories})
 
 
