@@ -2,6 +2,8 @@
 grows: lists paginate, a long story links to its events instead of printing
 them all as forms, and history pages paginate."""
 
+import re
+
 import pytest
 from django.core.management import call_command
 from django.db import connection
@@ -12,7 +14,7 @@ from tracker.admin import EventAdmin, StoryAdmin
 from tracker.models import Story
 
 from .admin_forms import form_data
-from .conftest import make_event
+from .conftest import make_event, make_source, make_story
 
 
 def story_of(events, slug):
@@ -45,6 +47,24 @@ def test_the_event_list_costs_the_same_queries_for_ten_times_the_events(editor_c
     many, _ = queries(editor_client, url)
     filtered_many, _ = queries(editor_client, f"{url}?story__id__exact={large.pk}")
     assert few == many and filtered_few == filtered_many
+
+
+@pytest.mark.django_db
+def test_the_event_list_counts_each_event_s_sources_without_grouping_the_table(editor_client):
+    story = make_story()
+    sources = [make_source(f"s{n}") for n in range(3)]
+    for cited in (0, 1, 3):
+        make_event(story, f"cites-{cited}", sources[:cited], headline=f"Cites {cited}")
+    url = reverse("admin:tracker_event_changelist")
+    with CaptureQueriesContext(connection) as captured:
+        response = editor_client.get(url)
+    assert not [q["sql"] for q in captured if "GROUP BY" in q["sql"]]
+    counts = {e.headline: e.source_count for e in response.context["cl"].result_list}
+    assert counts == {"Cites 0": 0, "Cites 1": 1, "Cites 3": 3}
+    column = response.context["cl"].list_display.index("source_count")
+    for order, expected in ((column, [0, 1, 3]), (-column, [3, 1, 0])):
+        listed = editor_client.get(f"{url}?o={order}").content.decode()
+        assert [int(n) for n in re.findall(r'<td class="field-source_count">(\d+)</td>', listed)] == expected
 
 
 @pytest.mark.django_db
