@@ -9,6 +9,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import admin_views
 from .forms import EditorialForm, for_user
+from .history import page_deltas
 from .locking import StaleEdit
 from .models import Event, Quote, Source, Status, Story
 from .permissions import deny, log_denial, may_publish, refusal
@@ -65,6 +66,12 @@ class EditorialAdmin(SimpleHistoryAdmin):
         compare = self.admin_site.admin_view(admin_views.compare_versions(self))
         name = f"{self.opts.app_label}_{self.opts.model_name}_compare"
         return [path("<path:object_id>/compare/", compare, name=name), *super().get_urls()]
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        # The same changes simple-history lists, without two queries per record shown.
+        for record, delta in page_deltas(historical_records):
+            helper = self.get_historical_record_context_helper(request, record)
+            record.history_delta_changes = helper.context_for_delta_changes(delta)
 
     def get_form(self, request, obj=None, **kwargs):
         return for_user(super().get_form(request, obj, **kwargs), request.user)
