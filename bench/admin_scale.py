@@ -6,7 +6,6 @@ of 100,000 events, then past revisions inserted in bulk, one event with
 logged-in superuser. Prints JSON; run by bench/run.
 """
 
-import io
 import json
 import os
 import statistics
@@ -52,6 +51,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from simple_history.models import HistoricalRecords  # noqa: E402
 
+from bench.inprocess import PageFailed, get  # noqa: E402
 from tracker.models import Event, Quote, Source, Story  # noqa: E402
 
 SLUG = "synthetic-admin"
@@ -109,39 +109,15 @@ def add_revisions(count):
             )
 
 
-def get(app, path, cookie):
-    environ = {
-        "REQUEST_METHOD": "GET",
-        "PATH_INFO": path.split("?")[0],
-        "QUERY_STRING": path.partition("?")[2],
-        "SCRIPT_NAME": "",
-        "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "80",
-        "HTTP_HOST": "127.0.0.1",
-        "HTTP_COOKIE": cookie,
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "wsgi.input": io.BytesIO(),
-        "wsgi.url_scheme": "http",
-        "wsgi.errors": sys.stderr,
-    }
-    status = []
-    body = app(environ, lambda s, headers, exc_info=None: status.append(s))
-    content = b"".join(body)
-    body.close()
-    if not status[0].startswith("200"):
-        raise SystemExit(f"{path}: {status[0]}")
-    return content
-
-
 def measure(app, cookie, page, path):
-    get(app, path, cookie)
+    get(app, path, HTTP_COOKIE=cookie)
     with CaptureQueriesContext(connection) as captured:
-        get(app, path, cookie)
+        get(app, path, HTTP_COOKIE=cookie)
     queries = len(captured)
     times = []
     for _ in range(3):
         start = time.perf_counter()
-        get(app, path, cookie)
+        get(app, path, HTTP_COOKIE=cookie)
         times.append((time.perf_counter() - start) * 1000)
     return {"page": page, "path": path, "ms": statistics.median(times), "queries": queries}
 
@@ -167,7 +143,10 @@ def main():
         (f"event history ({HOT_REVISIONS + 1:,} records)", f"/admin/tracker/event/{hot.pk}/history/"),
         ("story history", f"/admin/tracker/story/{story.pk}/history/"),
     ]
-    rows = [measure(app, cookie, page, path) for page, path in pages]
+    try:
+        rows = [measure(app, cookie, page, path) for page, path in pages]
+    except PageFailed as error:
+        raise SystemExit(f"{error.path}: {error}") from None
     print(json.dumps({"events": story.events.count(), "history": history_count(), "rows": rows}))
 
 

@@ -6,7 +6,6 @@ Run by bench/run; on its own: .venv/bin/python bench/render.py (with the
 environment bench/run sets: DATABASE_URL, SECRET_KEY, ALLOWED_HOSTS=127.0.0.1).
 """
 
-import io
 import json
 import os
 import statistics
@@ -26,6 +25,8 @@ from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from bench.inprocess import PageFailed, get  # noqa: E402
+
 SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "10,100,1000,2000,10000").split(",")]
 SECONDS = float(os.environ.get("BENCH_RENDER_SECONDS", "2"))
 SLOW = 2.0  # seconds: a page this slow is timed once, not five times
@@ -39,35 +40,6 @@ def handler(page_cache_seconds):
         return WSGIHandler()
     finally:
         settings.PAGE_CACHE_SECONDS = saved
-
-
-def get(app, path):
-    environ = {
-        "REQUEST_METHOD": "GET",
-        "PATH_INFO": path,
-        "QUERY_STRING": "",
-        "SCRIPT_NAME": "",
-        "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "80",
-        "HTTP_HOST": "127.0.0.1",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "wsgi.input": io.BytesIO(),
-        "wsgi.url_scheme": "http",
-        "wsgi.errors": sys.stderr,
-    }
-    status = []
-    body = app(environ, lambda s, headers, exc_info=None: status.append(s))
-    try:
-        content = b"".join(body)
-    finally:
-        getattr(body, "close", lambda: None)()
-    if not status[0].startswith("200"):
-        raise PageFailed(status[0])
-    return content
-
-
-class PageFailed(Exception):
-    pass
 
 
 def measure(page, path, app, cache):

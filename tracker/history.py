@@ -2,12 +2,14 @@
 
 import difflib
 import re
+from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import pairwise
 
 from django.db.models.signals import post_delete, pre_delete
 from django.utils.html import escape, format_html, format_html_join
-from simple_history.models import HistoricalChanges, HistoricalRecords
+from simple_history.models import DeletedObject, HistoricalChanges, HistoricalRecords, ModelChange, ModelDelta
 from simple_history.signals import post_create_historical_record
 
 from .locking import advance_version
@@ -171,6 +173,46 @@ def field_changes(old, new):
         FieldChange(_label(new, c.field), _display(new, c.field, c.old), _display(new, c.field, c.new))
         for c in delta.changes
     ]
+
+
+def page_deltas(records):
+    """(record, delta) for each of `records` (newest first) but the last: what
+    changed since the record after it, as simple-history's history page shows.
+
+    simple-history reads each record's links (many-to-many rows) twice, two
+    queries per record shown; here the rows and linked objects of all
+    `records` are read at once, so a page costs the same queries however many
+    records it shows. Link values are lists of {target field: object, or
+    DeletedObject}, as simple-history's are but without the link's own field.
+    """
+    records = list(records)
+    if len(records) < 2:
+        return []
+    links = {field: _links(field, records) for field in records[0]._history_m2m_fields}
+    result = []
+    for new, old in pairwise(records):
+        delta = new.diff_against(old, excluded_fields=[f.name for f in links], foreign_keys_are_objs=True)
+        changes = [*delta.changes]
+        for field, linked in links.items():
+            then, now = linked[old.pk], linked[new.pk]
+            if sorted(o.pk for o in then) != sorted(o.pk for o in now):
+                target = field.m2m_reverse_field_name()
+                changes.append(ModelChange(field.name, [{target: o} for o in then], [{target: o} for o in now]))
+        changes.sort(key=lambda change: change.field)
+        result.append((new, ModelDelta(changes, [c.field for c in changes], old, new)))
+    return result
+
+
+def _links(field, records):
+    """{history_id: [object, or DeletedObject]}: what each record links to
+    through `field`, in the order simple-history shows (the target's ordering)."""
+    target = field.m2m_reverse_field_name()
+    rows = HistoricalRecords.m2m_models[field].objects.filter(history__in=records)
+    links = defaultdict(list)
+    for row in rows.select_related(target).order_by(target):  # the link to the target is nullable: a left join
+        linked = getattr(row, target) or DeletedObject(field.related_model, getattr(row, f"{target}_id"))
+        links[row.history_id].append(linked)
+    return links
 
 
 def record_of_version(model, pk, version):
