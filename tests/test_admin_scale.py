@@ -14,7 +14,7 @@ from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from tracker.admin import EventAdmin, StoryAdmin
-from tracker.models import Event, Story
+from tracker.models import Event, Status, Story
 
 from .admin_forms import form_data
 from .conftest import make_event, make_source, make_story
@@ -68,6 +68,18 @@ def test_the_event_list_counts_each_event_s_sources_without_grouping_the_table(e
     for order, expected in ((column, [0, 1, 3]), (-column, [3, 1, 0])):
         listed = editor_client.get(f"{url}?o={order}").content.decode()
         assert [int(n) for n in re.findall(r'<td class="field-source_count">(\d+)</td>', listed)] == expected
+
+
+@pytest.mark.django_db
+def test_the_story_list_counts_every_event_of_each_story_without_grouping_them(editor_client):
+    source = make_source("wire")
+    busy, _empty = make_story("busy"), make_story("empty")
+    make_event(busy, "published", [source])
+    make_event(busy, "draft", [source], status=Status.DRAFT)
+    with CaptureQueriesContext(connection) as captured:
+        response = editor_client.get(reverse("admin:tracker_story_changelist"))
+    assert not [q["sql"] for q in captured if "GROUP BY" in q["sql"]]
+    assert {s.slug: s.event_count for s in response.context["cl"].result_list} == {"busy": 2, "empty": 0}
 
 
 @pytest.mark.django_db

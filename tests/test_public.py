@@ -3,10 +3,12 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from tracker.models import Status
+from tracker.models import Status, Story
 
 from .conftest import make_event, make_quote, make_source, make_story
 
@@ -19,6 +21,23 @@ def test_index_lists_published_stories_with_their_event_counts(client, seed):
     assert page.status_code == 200
     assert seed.title in html and "Title hidden-draft" not in html
     assert f"{seed.events.count()} events" in html
+
+
+@pytest.mark.django_db
+def test_index_counts_published_events_per_story_without_grouping_them(client):
+    source = make_source("wire")
+    busy, _empty = make_story("busy"), make_story("empty")
+    for n in range(3):
+        make_event(busy, f"e{n}", [source])
+    make_event(busy, "draft", [source], status=Status.DRAFT)
+    with CaptureQueriesContext(connection) as captured:
+        html = client.get(reverse("tracker:story_list")).content.decode()
+    assert {story.slug: story.event_count for story in Story.objects.published().with_event_count()} == {
+        "busy": 3,
+        "empty": 0,
+    }
+    assert "3 events" in html and "0 events" in html
+    assert not [q["sql"] for q in captured if "GROUP BY" in q["sql"]]
 
 
 @pytest.mark.django_db

@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.db import models, transaction
-from django.db.models import Count, Func, IntegerField, OuterRef, Subquery
+from django.db.models import OuterRef
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -11,7 +11,7 @@ from . import admin_views
 from .forms import EditorialForm, for_user
 from .history import page_deltas
 from .locking import StaleEdit
-from .models import Event, Quote, Source, Status, Story
+from .models import Event, Quote, Source, Status, Story, count_of
 from .permissions import deny, log_denial, may_publish, refusal
 
 VERSION_FIELDSET = (None, {"fields": ["version"], "classes": ["hidden"]})
@@ -216,7 +216,7 @@ class StoryAdmin(EditorialAdmin):
         return [path("<path:object_id>/as-of/", as_of, name="tracker_story_as_of"), *super().get_urls()]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(event_count=Count("events"))
+        return super().get_queryset(request).annotate(event_count=count_of(Event.objects.filter(story=OuterRef("pk"))))
 
     @admin.display(description="publication", ordering="status")
     def publication(self, story):
@@ -262,11 +262,8 @@ class EventAdmin(EditorialAdmin):
     actions = [publish, unpublish]
 
     def get_queryset(self, request):
-        # Counted per row by a subquery: a join with Count() would group the
-        # whole table on every list page, however few rows it shows.
-        cited = Event.sources.through.objects.filter(event=OuterRef("pk")).order_by()
-        count = cited.annotate(n=Func("source", function="COUNT", output_field=IntegerField())).values("n")
-        return super().get_queryset(request).annotate(source_count=Subquery(count))
+        cited = Event.sources.through.objects.filter(event=OuterRef("pk"))
+        return super().get_queryset(request).annotate(source_count=count_of(cited))
 
     @admin.display(description="date", ordering="date")
     def date_display(self, event):

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import pairwise
 
+from django.db import models
 from django.db.models.signals import post_delete, pre_delete
 from django.utils.html import escape, format_html, format_html_join
 from simple_history.models import DeletedObject, HistoricalChanges, HistoricalRecords, ModelChange, ModelDelta
@@ -44,6 +45,16 @@ class History(HistoricalRecords):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.bases = (ContentChanges, *self.bases)
+
+    def get_meta_options(self, model):
+        # An object's history page reads its records newest first. With only
+        # an index on the date, PostgreSQL finds a busy object's records by
+        # walking back through every object's.
+        meta = super().get_meta_options(model)
+        fields = [model._meta.pk.attname, "history_date", "history_id"]
+        index = models.Index(fields=fields, name=f"{model._meta.model_name}_history_object")
+        meta["indexes"] = [*meta.get("indexes", ()), index]
+        return meta
 
     def finalize(self, sender, **kwargs):
         super().finalize(sender, **kwargs)

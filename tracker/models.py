@@ -6,7 +6,6 @@ import re
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -52,6 +51,14 @@ class Publishable(Versioned):
         self.status = Status.UNPUBLISHED
 
 
+def count_of(rows):
+    """The number of `rows` (a queryset filtered on an OuterRef) as a subquery
+    per row of the outer query. Count() over a join would make a row of every
+    counted one and group them all, however few rows a page shows."""
+    count = models.Func(models.F("pk"), function="COUNT")  # not an aggregate to Django: no GROUP BY
+    return models.Subquery(rows.order_by().annotate(count=count).values("count"), output_field=models.IntegerField())
+
+
 # --- Story -------------------------------------------------------------------
 
 
@@ -65,11 +72,8 @@ class StoryQuerySet(models.QuerySet):
         return self.filter(status=Status.PUBLISHED, published_at__gt=timezone.now())
 
     def with_event_count(self):
-        """Annotate `event_count`, the published events, in a subquery per story:
-        counting over a join would make a row of every event and group them."""
-        events = Event.objects.live().filter(story=models.OuterRef("pk")).order_by().values("story")
-        count = events.annotate(count=models.Count("pk")).values("count")
-        return self.annotate(event_count=Coalesce(models.Subquery(count), 0))
+        """Annotate `event_count`, the story's published events."""
+        return self.annotate(event_count=count_of(Event.objects.live().filter(story=models.OuterRef("pk"))))
 
 
 class StoryManager(models.Manager.from_queryset(StoryQuerySet)):
