@@ -80,6 +80,9 @@ def main():
     if seed:
         pages += [("seed story", seed.get_absolute_url()), ("seed source", source.get_absolute_url())]
     pages += [(f"story, {n:,} events", f"/stories/synthetic-{n}/") for n in SIZES]
+    # The story page shows a part of a long story; the export and the feed all of it.
+    pages += [(f"JSON export, {n:,} events", f"/stories/synthetic-{n}.json") for n in SIZES]
+    pages += [(f"feed, {n:,} events", f"/stories/synthetic-{n}/feed/") for n in SIZES]
     rows = [measure(page, path, uncached, "off") for page, path in pages]
     rows += [measure(page, path, cached, "hit") for page, path in pages[:3]]
     print(json.dumps({"rows": rows}))

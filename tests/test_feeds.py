@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import http_date
 
+from tracker import feeds
 from tracker.models import Event, Status
 
 from .conftest import make_event, make_quote, make_source, make_story
@@ -87,6 +88,16 @@ def sitemap_entries(client):
     assert response.status_code == 200
     root = ET.fromstring(response.content)  # noqa: S314 - our own response
     return {url.findtext(f"{SITEMAP}loc"): url.findtext(f"{SITEMAP}lastmod") for url in root.iter(f"{SITEMAP}url")}
+
+
+@pytest.mark.django_db
+def test_a_long_story_s_feed_holds_its_latest_changed_events(client):
+    story, source = make_story("long"), make_source("wire")
+    events = [make_event(story, f"e{n}", [source]) for n in range(feeds.ENTRIES + 5)]
+    Event.objects.filter(pk=events[0].pk).update(updated_at=timezone.now() + datetime.timedelta(minutes=1))
+    entries = feed_of(client, story).entries
+    expected = [events[0], *reversed(events[-feeds.ENTRIES + 1 :])]
+    assert [entry.title.split(": ", 1)[1] for entry in entries] == [event.headline for event in expected]
 
 
 @pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""A story's Atom feed: one entry per published event.
+"""A story's Atom feed: an entry per published event, the latest changed first.
 
 Each entry's id is a tag: URI made from the story and event primary keys, so
 it survives edits to the headline, the date or the slug; its <updated> is the
@@ -16,6 +16,9 @@ from django.utils.feedgenerator import Atom1Feed
 from .exports import event_html
 from .models import Story
 
+# Feed readers poll for what changed; a long story's whole past stays on its pages.
+ENTRIES = 50
+
 
 class StoryFeed(Feed):
     feed_type = Atom1Feed
@@ -28,7 +31,8 @@ class StoryFeed(Feed):
         return story
 
     def items(self, story):
-        events = list(story.events.live().prefetch_related("sources").order_by("-updated_at", "pk"))
+        latest = story.events.live().prefetch_related("sources").order_by("-updated_at", "pk")[:ENTRIES]
+        events = list(latest)
         for event in events:
             event.story = story  # links and ids without a query per entry
         return events
