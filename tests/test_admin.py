@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from tracker.models import Event, Quote, Status, Story
+from tracker.models import Event, Quote, Source, Status, Story
 
 from .admin_forms import form_data
 from .conftest import make_event, make_quote, make_source, make_story
@@ -198,3 +198,24 @@ def test_deleting_a_quote_is_recorded(editor_client, editor):
     assert response.status_code == 302
     record = Quote.history.filter(id=quote.pk).first()
     assert record.history_type == "-" and record.history_user == editor
+
+
+@pytest.mark.django_db
+def test_a_source_that_is_an_event_s_only_source_cannot_be_deleted(editor_client):
+    only, other = make_source("only"), make_source("other")
+    story = make_story()
+    alone = make_event(story, "alone", [only], headline="Cites only one")
+    shared = make_event(story, "shared", [only, other], headline="Cites two")
+    url = reverse("admin:tracker_source_delete", args=[only.pk])
+    page = editor_client.get(url).content.decode()
+    assert "cannot be deleted" in page and "Cites only one" in page and "Cites two" not in page
+    assert editor_client.post(url, {"post": "yes"}).status_code == 200
+    bulk = {"action": "delete_selected", "_selected_action": [only.pk], "post": "yes"}
+    response = editor_client.post(reverse("admin:tracker_source_changelist"), bulk)
+    assert "cannot be deleted" in response.content.decode()
+    assert Source.objects.filter(pk=only.pk).exists() and set(alone.sources.all()) == {only}
+
+    alone.sources.add(other)  # attributed elsewhere, it may go
+    assert editor_client.post(url, {"post": "yes"}).status_code == 302
+    assert not Source.objects.filter(pk=only.pk).exists()
+    assert set(shared.sources.all()) == {other} and set(alone.sources.all()) == {other}

@@ -288,6 +288,20 @@ class SourceAdmin(EditorialAdmin):
         ("Archived text", {"fields": ["text"]}),
         ("Provenance", {"fields": ["derived_from", "notes"]}),
     ]
+    delete_confirmation_template = "admin/tracker/source/delete_confirmation.html"
+    delete_selected_confirmation_template = "admin/tracker/source/delete_selected_confirmation.html"
+
+    def get_deleted_objects(self, objs, request):
+        """Refuse, as for a source quotes are taken from, to leave an event
+        citing no source: every event is attributed to those who reported it."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        doomed = [source.pk for source in objs]
+        cited_elsewhere = Event.sources.through.objects.exclude(source__in=doomed).values("event")
+        orphans = Event.objects.filter(sources__in=doomed).exclude(pk__in=cited_elsewhere).distinct()
+        for event in orphans.order_by("pk"):
+            link = reverse("admin:tracker_event_change", args=[event.pk])
+            protected.append(format_html('Event: <a href="{}">{}</a> cites no other source', link, event))
+        return deleted, counts, perms_needed, protected
 
 
 @admin.register(Quote)
