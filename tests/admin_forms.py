@@ -42,3 +42,10 @@ def form_data(response, **changes):
             _form(data, form)
     data.update({key: value for key, value in changes.items()})
     return {key: value for key, value in data.items() if value is not None}
+
+
+def confirm_delete(client, url):
+    """Open an admin delete page and confirm it, as an editor does: the
+    confirmation carries the version of the object the page showed."""
+    page = client.get(url)
+    return client.post(url, {"post": "yes", "version": page.context["object"].version})

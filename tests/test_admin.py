@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from tracker.models import Event, Quote, Source, Status, Story
 
-from .admin_forms import form_data
+from .admin_forms import confirm_delete, form_data
 from .conftest import make_event, make_quote, make_source, make_story
 
 
@@ -194,7 +194,7 @@ def test_source_autocomplete_finds_sources_for_editors(editor_client):
 def test_deleting_a_quote_is_recorded(editor_client, editor):
     source = make_source()
     quote = make_quote(make_event(make_story(), sources=[source]), source)
-    response = editor_client.post(reverse("admin:tracker_quote_delete", args=[quote.pk]), {"post": "yes"})
+    response = confirm_delete(editor_client, reverse("admin:tracker_quote_delete", args=[quote.pk]))
     assert response.status_code == 302
     record = Quote.history.filter(id=quote.pk).first()
     assert record.history_type == "-" and record.history_user == editor
@@ -209,13 +209,31 @@ def test_a_source_that_is_an_event_s_only_source_cannot_be_deleted(editor_client
     url = reverse("admin:tracker_source_delete", args=[only.pk])
     page = editor_client.get(url).content.decode()
     assert "cannot be deleted" in page and "Cites only one" in page and "Cites two" not in page
-    assert editor_client.post(url, {"post": "yes"}).status_code == 200
+    assert editor_client.post(url, {"post": "yes", "version": only.version}).status_code == 200
     bulk = {"action": "delete_selected", "_selected_action": [only.pk], "post": "yes"}
     response = editor_client.post(reverse("admin:tracker_source_changelist"), bulk)
     assert "cannot be deleted" in response.content.decode()
     assert Source.objects.filter(pk=only.pk).exists() and set(alone.sources.all()) == {only}
 
     alone.sources.add(other)  # attributed elsewhere, it may go
-    assert editor_client.post(url, {"post": "yes"}).status_code == 302
+    assert confirm_delete(editor_client, url).status_code == 302
     assert not Source.objects.filter(pk=only.pk).exists()
     assert set(shared.sources.all()) == {other} and set(alone.sources.all()) == {other}
+
+
+@pytest.mark.django_db
+def test_a_deletion_confirmed_after_someone_else_s_edit_deletes_nothing(editor_client):
+    source = make_source()
+    event = make_event(make_story(), sources=[source], headline="Ministry blocks X")
+    url = reverse("admin:tracker_event_delete", args=[event.pk])
+    shown = editor_client.get(url).context["object"].version
+    event.headline = "Ministry restores X"
+    event.save()  # another editor, meanwhile
+    response = editor_client.post(url, {"post": "yes", "version": shown}, follow=True)
+    assert Event.objects.filter(pk=event.pk).exists()
+    page = response.content.decode()
+    assert "It was not deleted" in page and "Ministry restores X" in page
+    for forged in ({"post": "yes"}, {"post": "yes", "version": "x"}):
+        assert editor_client.post(url, forged).status_code == 302 and Event.objects.filter(pk=event.pk).exists()
+    assert confirm_delete(editor_client, url).status_code == 302  # confirmed on the page as it is now
+    assert not Event.objects.filter(pk=event.pk).exists()

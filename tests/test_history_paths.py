@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from tracker.models import Event, Quote, Source, Status, Story
 
-from .admin_forms import form_data
+from .admin_forms import confirm_delete, form_data
 from .conftest import FIXTURES, ROOT, make_event, make_quote, make_source, make_story
 from .people import changelist_data
 
@@ -71,7 +71,10 @@ def test_admin_add_change_and_delete_each_write_one_attributed_record(editor_cli
     }
 
     counter = Counter()
-    assert editor_client.post(reverse("admin:tracker_quote_delete", args=[world["quote"].pk]), {"post": "yes"})
+    assert (
+        confirm_delete(editor_client, reverse("admin:tracker_quote_delete", args=[world["quote"].pk])).status_code
+        == 302
+    )
     assert counter.written() == {"Quote": 1}
     assert latest(world["quote"]).history_type == "-" and latest(world["quote"]).history_user == editor
 

@@ -9,7 +9,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import admin_views
 from .forms import EditorialForm, for_user
-from .history import page_deltas
+from .history import deletion_conflict_message, page_deltas
 from .locking import StaleEdit
 from .models import Event, Quote, Source, Status, Story, count_of
 from .permissions import deny, log_denial, may_publish, refusal
@@ -132,6 +132,20 @@ class EditorialAdmin(SimpleHistoryAdmin):
         # Unlike Django's change form, simple-history's revert is not atomic.
         revert = transaction.atomic(super().history_form_view)
         return self._retry_stale(revert, request, object_id, version_id, extra_context)
+
+    @transaction.atomic
+    def delete_view(self, request, object_id, extra_context=None):
+        """The confirmation carries the version it showed. Confirmed after
+        someone else's edit, it deletes nothing and shows what changed; the
+        row stays locked from that check to the deletion."""
+        rows = self.get_queryset(request).select_for_update(of=("self",))
+        stored = rows.filter(pk=unquote(object_id)).first() if request.method == "POST" else None
+        if stored is not None and self.has_delete_permission(request, stored):
+            shown = request.POST.get("version")
+            if shown != str(stored.version):
+                messages.error(request, deletion_conflict_message(stored, shown))
+                return redirect(request.get_full_path())
+        return super().delete_view(request, object_id, extra_context)
 
     def _retry_stale(self, view, request, *args, **kwargs):
         for _attempt in range(2):
@@ -288,7 +302,6 @@ class SourceAdmin(EditorialAdmin):
         ("Archived text", {"fields": ["text"]}),
         ("Provenance", {"fields": ["derived_from", "notes"]}),
     ]
-    delete_confirmation_template = "admin/tracker/source/delete_confirmation.html"
     delete_selected_confirmation_template = "admin/tracker/source/delete_selected_confirmation.html"
 
     def get_deleted_objects(self, objs, request):

@@ -262,15 +262,29 @@ def word_diff(old, new):
 
 def conflict_message(stored, based_on):
     """Tell an editor whose copy (version `based_on`) is stale what changed since."""
+    return (
+        f"{_changed_since(stored, based_on, 'editing')} "
+        "Nothing of yours was saved: copy your changes, reload the page and make them again."
+    )
+
+
+def deletion_conflict_message(stored, based_on):
+    """Tell an editor who confirmed deleting version `based_on` what changed since."""
+    if not based_on or not based_on.isdigit():
+        return f"This {stored._meta.verbose_name} was not deleted: confirm again on this page."
+    changed = _changed_since(stored, int(based_on), "deciding to delete")
+    return f"{changed} It was not deleted: review it and confirm again."
+
+
+def _changed_since(stored, based_on, doing):
     started, latest = record_of_version(type(stored), stored.pk, based_on), stored.history.first()
     changes = field_changes(started, latest) if started and latest else []
     changed = "; ".join(f"{c.label}: “{_shorten(c.old)}” → “{_shorten(c.new)}”" for c in changes)
     who = f" by {latest.history_user}" if latest and latest.history_user else ""
     return (
-        f"This {stored._meta.verbose_name} was changed{who} while you were editing it: "
+        f"This {stored._meta.verbose_name} was changed{who} while you were {doing} it: "
         f"you started from version {based_on}, it is now version {stored.version}. "
-        f"Changed meanwhile: {changed or 'links or bookkeeping only'}. "
-        "Nothing of yours was saved: copy your changes, reload the page and make them again."
+        f"Changed meanwhile: {changed or 'links or bookkeeping only'}."
     )
 
 
