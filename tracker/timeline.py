@@ -1,18 +1,47 @@
 """A published story as its readers see it: the story page, its share image
 and its structured data all draw from this, so they always show the same
-events. Loading costs a fixed number of queries whatever the story's size."""
+events. Loading costs a fixed number of queries whatever the story's size;
+a long story's page loads only the part it shows (see story_parts).
+"""
 
 from dataclasses import dataclass
 from functools import cached_property
 
-from django.db.models import Prefetch
+from django.db.models import Count, F, Prefetch, Q, Window, prefetch_related_objects
+from django.db.models.functions import RowNumber
+from django.http import Http404
 
-from . import sourcing, updates
-from .models import Quote, Source, Story
+from . import sourcing, story_parts, updates
+from .models import CHRONOLOGICAL, Quote, Source, Story
 from .templatetags.reading import source_title
 
 # Archived texts are long and the story page shows none of them: not loaded.
 LONG_TEXT = ["text", "notes"]
+
+RELATED = [
+    Prefetch("sources", queryset=Source.objects.defer(*LONG_TEXT), to_attr="cited_sources"),
+    Prefetch(
+        "quotes",
+        queryset=Quote.objects.live().select_related("source").defer(*(f"source__{field}" for field in LONG_TEXT)),
+        to_attr="published_quotes",
+    ),
+]
+
+# What the whole story's outline shows of an event: its date, headline and
+# anchor (and its story, which the related manager checks).
+OUTLINE_FIELDS = ["story", "slug", "date", "date_precision", "date_label", "headline", "is_key"]
+
+
+@dataclass
+class Outline:
+    """The whole story at a glance, whichever part of it a page shows: how many
+    events, the key ones (each with `link`, where the page links it) and the
+    first and last dated ones."""
+
+    total: int
+    key_events: list
+    first_dated: object
+    last_dated: object
 
 
 @dataclass
@@ -20,29 +49,36 @@ class Timeline:
     story: Story
     events: list
     sources: list
+    part: story_parts.Part | None = None  # None: the whole story
+    outline: Outline | None = None  # set by part_of
 
     @classmethod
     def of(cls, story):
         """Load a published story's published events, quotes and sources, and
         set `story.last_updated` from them (as `updates.with_last_updated` does in SQL)."""
-        events = list(
-            story.events.live()
-            .chronological()
-            .prefetch_related(
-                Prefetch(
-                    "sources",
-                    queryset=Source.objects.defer(*LONG_TEXT),
-                    to_attr="cited_sources",
-                ),
-                Prefetch(
-                    "quotes",
-                    queryset=Quote.objects.live()
-                    .select_related("source")
-                    .defer(*(f"source__{field}" for field in LONG_TEXT)),
-                    to_attr="published_quotes",
-                ),
-            )
-        )
+        timeline = cls.loaded(story, list(story.events.live().chronological()))
+        story.last_updated = max([story.updated_at, *(event.changed_at for event in timeline.events)])
+        return timeline
+
+    @classmethod
+    def part_of(cls, story, number):
+        """Part `number` of a story annotated `with_last_updated` (see story_parts;
+        a short story's only part is all of it), with the whole story's outline;
+        Http404 for a part before the story's start."""
+        part, whole = outline(story, number)
+        if number > part.count:
+            raise Http404("No such part of the story.")
+        offset = (number - 1) * story_parts.PAGE_SIZE
+        newest_first = story.events.live().chronological().reverse()[offset : offset + story_parts.PAGE_SIZE]
+        timeline = cls.loaded(story, list(newest_first)[::-1])
+        timeline.outline = whole
+        timeline.part = part if part.count > 1 else None
+        return timeline
+
+    @classmethod
+    def loaded(cls, story, events):
+        """A timeline of `events`, with their sources and quotes loaded and worked out."""
+        prefetch_related_objects(events, *RELATED)
         # Each prefetched row is its own instance: point every citation of a
         # source at one instance, so what is worked out about it is worked out once.
         cited = {}
@@ -62,12 +98,12 @@ class Timeline:
             event.independent_sources = sourcing.independent_count(event.cited_sources, roots)
             event.statements = sourcing.statements(event.published_quotes)
             event.changed_at = updates.changed_at(event)
-        story.last_updated = max([story.updated_at, *(event.changed_at for event in events)])
         return cls(story, events, sources)
 
-    @cached_property
-    def key_events(self):
-        return [event for event in self.events if event.is_key]
+    @property
+    def url(self):
+        """This page's own address: the story's, or its part's."""
+        return self.part.canonical_url if self.part else self.story.get_absolute_url()
 
     @cached_property
     def dated_events(self):
@@ -76,3 +112,27 @@ class Timeline:
     @cached_property
     def undated_events(self):
         return [event for event in self.events if event.date is None]
+
+
+def outline(story, number):
+    """Part `number` of `story` and the whole story's outline, from one light query
+    (the key events and the first and last dated events, with their place in it)."""
+    last_dated_first = [F("date").desc(nulls_last=True), F("created_at").desc(), F("pk").desc()]
+    rows = list(
+        story.events.live()
+        .only(*OUTLINE_FIELDS)
+        .annotate(
+            position=Window(RowNumber(), order_by=CHRONOLOGICAL),
+            total=Window(Count("pk")),
+            from_last_dated=Window(RowNumber(), order_by=last_dated_first),
+        )
+        .filter(Q(is_key=True) | Q(position=1) | Q(from_last_dated=1))
+        .order_by("position")
+    )
+    total = rows[0].total if rows else 0
+    part = story_parts.Part(story.get_absolute_url(), number, total)
+    key_events = [row for row in rows if row.is_key]
+    for event in key_events:
+        event.link = part.link(event, story_parts.holding(total - event.position))
+    dated = [row for row in rows if row.date is not None and (row.position == 1 or row.from_last_dated == 1)]
+    return part, Outline(total, key_events, *((dated[0], dated[-1]) if dated else (None, None)))
