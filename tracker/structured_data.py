@@ -78,7 +78,7 @@ def story_json_ld(timeline):
     page while the story develops; a concluded story is a NewsArticle made of those parts."""
     story = timeline.story
     url = absolute(timeline.url)
-    source_urls = {source.pk: absolute(source.get_absolute_url()) for source in timeline.sources}
+    source_urls = {source.pk: absolute(source.page_url) for source in timeline.sources}
 
     def source_url(source):
         return source_urls[source.pk]

@@ -10,9 +10,12 @@ from functools import cached_property
 from django.db.models import Count, F, Prefetch, Q, Window, prefetch_related_objects
 from django.db.models.functions import RowNumber
 from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.html import format_html
 
 from . import sourcing, story_parts, updates
-from .models import CHRONOLOGICAL, Quote, Source, Story
+from .models import CHRONOLOGICAL, Event, Quote, Source, Story
 from .templatetags.reading import source_title
 
 # Archived texts are long and the story page shows none of them: not loaded.
@@ -27,9 +30,8 @@ RELATED = [
     ),
 ]
 
-# What the whole story's outline shows of an event: its date, headline and
-# anchor (and its story, which the related manager checks).
-OUTLINE_FIELDS = ["story", "slug", "date", "date_precision", "date_label", "headline", "is_key"]
+# What the whole story's outline shows of an event: its date, headline and anchor.
+OUTLINE_FIELDS = ["slug", "date", "date_precision", "date_label", "headline", "is_key"]
 
 
 @dataclass
@@ -57,20 +59,26 @@ class Timeline:
         """Load a published story's published events, quotes and sources, and
         set `story.last_updated` from them (as `updates.with_last_updated` does in SQL)."""
         timeline = cls.loaded(story, list(story.events.live().chronological()))
-        story.last_updated = max([story.updated_at, *(event.changed_at for event in timeline.events)])
+        story.last_updated = timeline.last_change()
         return timeline
 
     @classmethod
-    def part_of(cls, story, number):
-        """Part `number` of a story annotated `with_last_updated` (see story_parts;
-        a short story's only part is all of it), with the whole story's outline;
-        Http404 for a part before the story's start."""
-        part, whole = outline(story, number)
+    def part_of(cls, slug, number):
+        """Part `number` of the published story at `slug` (see story_parts; a short
+        story's only part is all of it) with the whole story's outline; Http404
+        for a hidden story or a part before the story's start."""
+        part, whole = outline(slug, number)
         if number > part.count:
             raise Http404("No such part of the story.")
+        stories = Story.objects.published()
+        if part.count > 1:  # a part's events cannot tell when the story last changed
+            stories = updates.with_last_updated(stories)
+        story = get_object_or_404(stories, slug=slug)
         offset = (number - 1) * story_parts.PAGE_SIZE
         newest_first = story.events.live().chronological().reverse()[offset : offset + story_parts.PAGE_SIZE]
         timeline = cls.loaded(story, list(newest_first)[::-1])
+        if part.count == 1:
+            story.last_updated = timeline.last_change()
         timeline.outline = whole
         timeline.part = part if part.count > 1 else None
         return timeline
@@ -92,6 +100,9 @@ class Timeline:
         for number, source in enumerate(sources, start=1):
             source.number = number
             source.title = source_title(source)
+            source.page_url = source.get_absolute_url()
+            # The page cites a source many times over: its link is made once.
+            source.citation = format_html('<a href="#source-{}">[{}] {}</a>', source.pk, number, source.title)
             # A parent that this story does not cite may be cited by nothing public at all.
             source.public_parent = cited.get(source.derived_from_id)
         for event in events:
@@ -99,6 +110,10 @@ class Timeline:
             event.statements = sourcing.statements(event.published_quotes)
             event.changed_at = updates.changed_at(event)
         return cls(story, events, sources)
+
+    def last_change(self):
+        """The latest change to the story or to any of the events loaded, with their quotes."""
+        return max([self.story.updated_at, *(event.changed_at for event in self.events)])
 
     @property
     def url(self):
@@ -114,12 +129,14 @@ class Timeline:
         return [event for event in self.events if event.date is None]
 
 
-def outline(story, number):
-    """Part `number` of `story` and the whole story's outline, from one light query
-    (the key events and the first and last dated events, with their place in it)."""
+def outline(slug, number):
+    """Part `number` of the story at `slug` and the whole story's outline, from one
+    light query (the key events and the first and last dated events, with their
+    place in it). It comes first: how many parts there are decides what else to load."""
     last_dated_first = [F("date").desc(nulls_last=True), F("created_at").desc(), F("pk").desc()]
     rows = list(
-        story.events.live()
+        Event.objects.published()
+        .filter(story__slug=slug)
         .only(*OUTLINE_FIELDS)
         .annotate(
             position=Window(RowNumber(), order_by=CHRONOLOGICAL),
@@ -130,7 +147,7 @@ def outline(story, number):
         .order_by("position")
     )
     total = rows[0].total if rows else 0
-    part = story_parts.Part(story.get_absolute_url(), number, total)
+    part = story_parts.Part(reverse("tracker:story_detail", kwargs={"slug": slug}), number, total)
     key_events = [row for row in rows if row.is_key]
     for event in key_events:
         event.link = part.link(event, story_parts.holding(total - event.position))

@@ -31,9 +31,7 @@ def story_detail(request, slug):
     """A story's timeline with quotes, citations and sources, a long one in parts
     (`?page=`, see story_parts); `?since=<ISO date or datetime>` marks what
     changed after it. Template: tracker/story_detail.html."""
-    number = story_parts.requested(request.GET.get("page"))
-    story = get_object_or_404(updates.with_last_updated(Story.objects.published()), slug=slug)
-    timeline = Timeline.part_of(story, number)
+    timeline = Timeline.part_of(slug, story_parts.requested(request.GET.get("page")))
     since = updates.parse_since(request.GET.get("since"))
     updates.mark_changes(timeline.events, since)
     context = {
