@@ -7,28 +7,17 @@ a long story's page loads only the part it shows (see story_parts).
 from dataclasses import dataclass
 from functools import cached_property
 
-from django.db.models import Count, F, Prefetch, Q, Window, prefetch_related_objects
-from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.html import format_html
 
 from . import sourcing, story_parts, updates
-from .models import CHRONOLOGICAL, Event, Quote, Source, Story
+from .models import Event, Quote, Source, Story
 from .templatetags.reading import source_title
 
 # Archived texts are long and the story page shows none of them: not loaded.
 LONG_TEXT = ["text", "notes"]
-
-RELATED = [
-    Prefetch("sources", queryset=Source.objects.defer(*LONG_TEXT), to_attr="cited_sources"),
-    Prefetch(
-        "quotes",
-        queryset=Quote.objects.live().select_related("source").defer(*(f"source__{field}" for field in LONG_TEXT)),
-        to_attr="published_quotes",
-    ),
-]
 
 # What the whole story's outline shows of an event: its date, headline and anchor.
 OUTLINE_FIELDS = ["slug", "date", "date_precision", "date_label", "headline", "is_key"]
@@ -85,15 +74,23 @@ class Timeline:
 
     @classmethod
     def loaded(cls, story, events):
-        """A timeline of `events`, with their sources and quotes loaded and worked out."""
-        prefetch_related_objects(events, *RELATED)
-        # Each prefetched row is its own instance: point every citation of a
-        # source at one instance, so what is worked out about it is worked out once.
-        cited = {}
+        """A timeline of `events`, with the sources they cite and their published
+        quotes loaded and worked out. Each source is loaded once however often it
+        is cited, so what is worked out about it is worked out once."""
+        by_pk = {event.pk: event for event in events}
+        links = list(Event.sources.through.objects.filter(event__in=list(by_pk)).values_list("event", "source"))
+        quotes = list(Quote.objects.live().filter(event__in=list(by_pk)).order_by("created_at", "pk"))
+        ids = {source for _, source in links} | {quote.source_id for quote in quotes}
+        # In the sources' own order (Meta.ordering), in which each event lists them.
+        cited = {source.pk: source for source in Source.objects.defer(*LONG_TEXT).filter(pk__in=ids)}
+        rank = {pk: n for n, pk in enumerate(cited)}
         for event in events:
-            event.cited_sources = [cited.setdefault(source.pk, source) for source in event.cited_sources]
-            for quote in event.published_quotes:
-                quote.source = cited.setdefault(quote.source_id, quote.source)
+            event.cited_sources, event.published_quotes = [], []
+        for event, source in sorted(links, key=lambda link: rank[link[1]]):
+            by_pk[event].cited_sources.append(cited[source])
+        for quote in quotes:
+            quote.event, quote.source = by_pk[quote.event_id], cited[quote.source_id]
+            quote.event.published_quotes.append(quote)
         roots = sourcing.chain_roots(cited)
         # Undated sources last, the same on every database.
         sources = sorted(cited.values(), key=lambda s: (s.published_on is None, s.published_on, s.slug))
@@ -129,23 +126,30 @@ class Timeline:
         return [event for event in self.events if event.date is None]
 
 
+# Each event's place in the whole story (models.CHRONOLOGICAL order) and the
+# story's length, kept for the key events and the first and last dated ones.
+# Written out: Django builds a filter on window functions more slowly than a
+# short story's whole page is queried.
+OUTLINE_SQL = """
+    SELECT * FROM (
+        SELECT events.*,
+            ROW_NUMBER() OVER (ORDER BY date IS NULL, date, created_at, id) AS position,
+            COUNT(*) OVER () AS total,
+            ROW_NUMBER() OVER (ORDER BY date IS NULL, date DESC, created_at DESC, id DESC) AS from_last_dated
+        FROM ({events}) events
+    ) outline
+    WHERE is_key OR position = 1 OR from_last_dated = 1
+    ORDER BY position
+"""
+
+
 def outline(slug, number):
     """Part `number` of the story at `slug` and the whole story's outline, from one
     light query (the key events and the first and last dated events, with their
     place in it). It comes first: how many parts there are decides what else to load."""
-    last_dated_first = [F("date").desc(nulls_last=True), F("created_at").desc(), F("pk").desc()]
-    rows = list(
-        Event.objects.published()
-        .filter(story__slug=slug)
-        .only(*OUTLINE_FIELDS)
-        .annotate(
-            position=Window(RowNumber(), order_by=CHRONOLOGICAL),
-            total=Window(Count("pk")),
-            from_last_dated=Window(RowNumber(), order_by=last_dated_first),
-        )
-        .filter(Q(is_key=True) | Q(position=1) | Q(from_last_dated=1))
-        .order_by("position")
-    )
+    events = Event.objects.published().filter(story__slug=slug).order_by().values("id", "created_at", *OUTLINE_FIELDS)
+    sql, params = events.query.sql_with_params()
+    rows = list(Event.objects.raw(OUTLINE_SQL.format(events=sql), params))
     total = rows[0].total if rows else 0
     part = story_parts.Part(reverse("tracker:story_detail", kwargs={"slug": slug}), number, total)
     key_events = [row for row in rows if row.is_key]
