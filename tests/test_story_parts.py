@@ -19,10 +19,10 @@ pytestmark = pytest.mark.django_db
 START = datetime.date(2024, 1, 1)
 
 
-def long_story(events, slug="long", undated=0, key=(), sources_every=10):
-    """A story of `events` dated events a day apart (created in a shuffled order,
-    so creation order is not the timeline's), then `undated` undated ones;
-    every `sources_every` consecutive events share a source of their own."""
+def long_story(events, slug="long", undated=0, key=(), sources_every=10, per_day=1):
+    """A story of `events` dated events, `per_day` on each day (created in a
+    shuffled order, so creation order is not the timeline's), then `undated`
+    undated ones; every `sources_every` consecutive events share a source."""
     story = make_story(slug)
     sources = {}
     order = sorted(range(events), key=lambda n: (n * 37) % events)
@@ -30,10 +30,12 @@ def long_story(events, slug="long", undated=0, key=(), sources_every=10):
         group = n // sources_every
         if group not in sources:
             sources[group] = make_source(f"{slug}-source-{group:03d}", headline=f"Source {group}")
-        make_event(story, f"e{n:03d}", [sources[group]], date=START + datetime.timedelta(days=n), is_key=n in key)
+        date = START + datetime.timedelta(days=n // per_day)
+        make_event(story, f"e{n:03d}", [sources[group]], date=date, is_key=n in key)
     for n in range(undated):
         make_event(
             story, f"undated{n}", [sources[0]], date=None, date_precision="approximate", date_label="Some day",
+            is_key=f"undated{n}" in key,
         )  # fmt: skip
     return story
 
@@ -173,6 +175,34 @@ def test_since_marks_changes_on_every_part_and_its_links_keep_it(client):
     assert f'<a href="{url}?page=3&amp;since={since}">Earlier events</a>' in html
     assert f'<a href="{url}?since={since}">Later events</a>' in html
     assert f'<a href="{url}?page=2">Show the story without marks</a>' in html
+
+
+def test_key_events_link_to_their_part_when_days_are_shared_and_dates_unknown(client):
+    story = long_story(100, per_day=3, undated=3, key={0, 49, 50, 52, 53, "undated0"})
+    parts = {}
+    for query in ("", "?page=2", "?page=3"):
+        parts[query] = timeline_anchors(get(client, story, query))
+    html = get(client, story, "?page=2")
+    key_list = html[html.index('id="key-events"') : html.index("</nav>")]
+    links = re.findall(r'href="([^"]+)"', key_list)
+    assert len(links) == 6
+    for link in links:
+        address, anchor = link.split("#")
+        query = "?page=2" if not address else address.removeprefix(story.get_absolute_url())
+        assert anchor in parts[query], link
+
+
+@pytest.mark.parametrize("per_day", [1, 3])
+def test_an_event_s_permalink_leads_to_the_part_holding_it_whatever_its_date(client, per_day):
+    story = long_story(100, per_day=per_day, undated=3)
+    pages = {}
+    for event in chronological(story):
+        response = client.get(event.get_absolute_url())
+        assert response.status_code == 302
+        address, anchor = response["Location"].split("#")
+        pages.setdefault(address, client.get(address).content.decode())
+        assert anchor == event.anchor and f'id="{anchor}"' in pages[address]
+    assert len(pages) == 3
 
 
 def test_an_event_s_permalink_leads_to_the_part_holding_it(client):
