@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tracker.models import Event, Status
+from tracker.models import Event, Source, Status
 from tracker.story_parts import PAGE_SIZE
 
 from .conftest import make_event, make_source, make_story
@@ -233,3 +233,12 @@ def test_the_permalink_of_a_draft_or_unknown_event_or_of_a_hidden_story_is_not_f
     event = make_event(hidden, "e000", [make_source("third")])
     assert client.get(event.get_absolute_url()).status_code == 404
     assert client.get(reverse("tracker:event_permalink", args=[hidden.slug, "e001"])).status_code == 404
+
+
+def test_a_copy_whose_original_is_cited_on_another_part_says_so(client):
+    story = long_story(60)  # "Source 0" is cited by the oldest events, on the second part
+    original = Source.objects.get(headline="Source 0")
+    Event.objects.get(story=story, slug="e059").sources.add(make_source("copy", headline="Copy", derived_from=original))
+    latest = get(client, story)
+    assert "Copy" in latest and ">Source 0</a>" not in latest
+    assert "derived from a source not cited in this part of the story" in latest
