@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tracker.models import Source, Story
+from tracker.story_parts import PAGE_SIZE
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -50,11 +51,14 @@ def story_with_history():
 
 
 def public_pages(story):
-    """The public HTML pages the quality bar applies to: {name: address}."""
+    """The public HTML pages the quality bar applies to: {name: address}; a
+    middle part of a long story besides, for its links to the other parts."""
     source = Source.objects.published().filter(events__story=story).order_by("pk").first()
+    call_command("synthesize_story", "--events", 2 * PAGE_SIZE + 10, "--slug", "parts", verbosity=0)
     return {
         "index": reverse("tracker:story_list"),
         "story": story.get_absolute_url(),
+        "story-part": reverse("tracker:story_detail", kwargs={"slug": "synthetic-parts"}) + "?page=2",
         "source": source.get_absolute_url(),
         "changes": reverse("tracker:story_changes", kwargs={"slug": story.slug}),
     }

@@ -98,7 +98,8 @@ def test_an_event_published_later_is_added_at_its_publication_not_its_drafting(c
     assert changes[0].when == at(30)
     html = page(client, story)
     assert "SECRET" not in html
-    assert f'href="{story.get_absolute_url()}#event-block"' in html
+    permalink = reverse("tracker:event_permalink", kwargs={"slug": story.slug, "event_slug": "block"})
+    assert f'href="{permalink}"' in html
 
 
 @pytest.mark.django_db

@@ -99,6 +99,8 @@ def newsroom(db):
     ]
     return {
         "public_story": story,
+        "public_event": shown,
+        "hidden_events": list(Event.objects.filter(slug__startswith=SECRET)),
         "hidden_stories": hidden,
         "public_source": public_source,
         "hidden_sources": list(Source.objects.filter(slug__startswith=SECRET)),
@@ -120,6 +122,8 @@ def addresses(newsroom):
     """Every public address to probe, with the status readers must get there."""
     stories = [(newsroom["public_story"], 200)] + [(story, 404) for story in newsroom["hidden_stories"]]
     sources = [(newsroom["public_source"], 200)] + [(source, 404) for source in newsroom["hidden_sources"]]
+    # A public event's permalink redirects to the story page; any other event's is 404.
+    events = [(newsroom["public_event"], 302)] + [(event, 404) for event in newsroom["hidden_events"]]
     probes = []
     for name, route in public_routes():
         arguments = set(route.pattern.converters)
@@ -129,6 +133,11 @@ def addresses(newsroom):
             probes += [(name, reverse(name, kwargs={"slug": s.slug}), status) for s, status in stories]
         elif arguments == {"pk"}:
             probes += [(name, reverse(name, kwargs={"pk": s.pk}), status) for s, status in sources]
+        elif arguments == {"slug", "event_slug"}:
+            probes += [
+                (name, reverse(name, kwargs={"slug": e.story.slug, "event_slug": e.slug}), status)
+                for e, status in events
+            ]
         else:
             pytest.fail(f"No probe for route {name} with arguments {sorted(arguments)}: add one here.")
     return probes
@@ -158,6 +167,7 @@ def test_every_route_outside_the_admin_is_probed(newsroom):
     assert names == {name for name, _ in public_routes()}
     assert {"tracker:story_detail", "tracker:source_detail", "tracker:story_changes", "tracker:story_feed"} <= names
     assert {"tracker:story_json", "tracker:story_timeline", "sitemap", "robots_txt"} <= names
+    assert "tracker:event_permalink" in names
 
 
 def test_no_public_address_shows_a_draft_and_hidden_stories_are_404(client, newsroom):
@@ -179,6 +189,8 @@ def probe_site(client, newsroom):
         assert response.status_code == status, f"{name}: {address}"
         body = assert_no_secret(response, address)
         seen.add(address)
+        if status == 302:
+            queue.append(response["Location"].split("#")[0])
         if status != 200:
             continue
         queue += links(body)
@@ -190,6 +202,10 @@ def probe_site(client, newsroom):
             continue
         seen.add(address)
         response = client.get(address)
+        if response.status_code == 302:  # an event's permalink: where it leads is followed too
+            assert_no_secret(response, address)
+            queue.append(response["Location"].split("#")[0])
+            continue
         assert response.status_code == 200, f"broken link to {address}"
         queue += links(assert_no_secret(response, address))
     assert len(seen) > 20  # the probe really went round the site

@@ -53,7 +53,7 @@ def test_an_edit_updates_its_entry_instead_of_adding_one(client, seed):
     assert before.keys() == after.keys()
     (changed,) = [entry for entry in after.values() if "A corrected headline" in entry.title]
     assert changed.updated_parsed > before[changed.id].updated_parsed
-    assert changed.link.endswith("#event-renamed")
+    assert changed.link.endswith(f"/stories/{seed.slug}/events/renamed/")
 
 
 @pytest.mark.django_db

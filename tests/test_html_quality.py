@@ -14,7 +14,7 @@ from .quality import SDTT, PageParts, check_html, public_pages, require_sdtt, re
 
 pytestmark = pytest.mark.django_db  # so the test database is set up for the pages fixture
 
-PAGES = ["index", "story", "source", "changes"]
+PAGES = ["index", "story", "story-part", "source", "changes"]
 STORY_PAGE_BUDGET = 100 * 1024  # bytes of HTML + CSS + JS, uncompressed
 CSS_URL = re.compile(r"""url\(\s*['"]?([^'")\s]+)|@import\s+['"]([^'"]+)""")
 

@@ -181,7 +181,7 @@ def test_every_model_has_a_readable_str_and_a_public_url():
     quote = make_quote(event, source)
     assert str(story) == "Title story" and story.get_absolute_url() == "/stories/story/"
     assert str(event) == "17 April 2024: Headline event"
-    assert event.get_absolute_url() == "/stories/story/#event-event"
+    assert event.get_absolute_url() == "/stories/story/events/event/"
     assert quote.get_absolute_url() == "/stories/story/#quote-event-interior-ministry"
     assert str(quote) == "Interior Ministry: “it was necessary”"
     assert str(source) == "Headline wire" and source.get_absolute_url() == f"/sources/{source.pk}/"

@@ -30,29 +30,49 @@ def story_of(events):
 
 
 def address(name, params, story):
-    values = {"slug": story.slug, "pk": Source.objects.filter(events__story=story).order_by("pk").first().pk}
+    values = {
+        "slug": story.slug,
+        "pk": Source.objects.filter(events__story=story).order_by("pk").first().pk,
+        "event_slug": story.events.chronological().first().slug,  # on the last part of a long story
+    }
     missing = set(params) - set(values)
     assert not missing, f"Teach tests/test_queries.py which object {name} takes for {missing}"
     return reverse(name, kwargs={param: values[param] for param in params})
 
 
-def queries_for(url):
+# Routes that answer with a redirect to a page rather than with a page.
+REDIRECTS = {"tracker:event_permalink"}
+
+
+def queries_for(url, status=200):
     """The queries a reader's request costs when the page is not cached yet."""
     cache.clear()
     with CaptureQueriesContext(connection) as queries:
         response = Client().get(url)
-    assert response.status_code == 200, url
+    assert response.status_code == status, url
     return [query["sql"] for query in queries]
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("name", "params"), list(public_routes()), ids=lambda value: str(value))
 def test_a_page_costs_the_same_queries_for_a_story_ten_times_larger(name, params):
+    status = 302 if name in REDIRECTS else 200
     small = story_of(6)
-    few = queries_for(address(name, params, small))
+    few = queries_for(address(name, params, small), status)
     large = story_of(60)
-    many = queries_for(address(name, params, large))
+    many = queries_for(address(name, params, large), status)
     assert len(few) == len(many), "\n".join(["Queries grew with the story:", *many])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["", "?page=2"])
+def test_each_part_of_a_long_story_costs_the_same_queries_however_long_the_story(query):
+    counts = []
+    for events in (60, 130):
+        queries = queries_for(story_of(events).get_absolute_url() + query)
+        assert len(queries) <= STORY_PAGE_BUDGET, "\n".join(queries)
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
 
 
 @pytest.mark.django_db

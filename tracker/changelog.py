@@ -327,7 +327,7 @@ def story_changes(story):
         if change.subject == "story":
             change.url = story_url
         elif change.subject == "event":
-            change.url = f"{story_url}#{Event(slug=version.slug).anchor}"
+            change.url = Event(story=story, slug=version.slug).get_absolute_url()
         elif change.subject == "quote":
             change.url = f"{story_url}#{Quote(slug=version.slug, event=Event(slug=anchors[version.parent])).anchor}"
         else:

@@ -71,7 +71,7 @@ def _statements(quotes):
 def _event(event, story_url, statements):
     return {
         "id": event.anchor,
-        "url": f"{story_url}#{event.anchor}",
+        "url": absolute(event.get_absolute_url()),
         "date": event.date.isoformat() if event.date else None,
         "date_precision": event.date_precision,
         "date_label": event.date_display,

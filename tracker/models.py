@@ -231,6 +231,10 @@ class DatePrecision(models.TextChoices):
     APPROXIMATE = "approximate", "Approximate"
 
 
+# Undated events (an approximate date with no known day) sort last.
+CHRONOLOGICAL = (models.F("date").asc(nulls_last=True), "created_at", "pk")
+
+
 class EventQuerySet(models.QuerySet):
     def live(self):
         """Published events, whatever their story's state: for use under a public story."""
@@ -241,8 +245,14 @@ class EventQuerySet(models.QuerySet):
         return self.live().filter(story__in=Story.objects.published())
 
     def chronological(self):
-        # Undated events (an approximate date with no known day) sort last.
-        return self.order_by(models.F("date").asc(nulls_last=True), "created_at", "pk")
+        return self.order_by(*CHRONOLOGICAL)
+
+    def later_than(self, event):
+        """The events that come after `event` in chronological order."""
+        same_date_later = Q(created_at__gt=event.created_at) | Q(created_at=event.created_at, pk__gt=event.pk)
+        if event.date is None:
+            return self.filter(Q(date__isnull=True) & same_date_later)
+        return self.filter(Q(date__gt=event.date) | Q(date__isnull=True) | Q(date=event.date) & same_date_later)
 
 
 class EventManager(models.Manager.from_queryset(EventQuerySet)):
@@ -281,7 +291,7 @@ class Event(Publishable):
     history = History(m2m_fields=[sources])
 
     class Meta(Publishable.Meta):
-        ordering = [models.F("date").asc(nulls_last=True), "created_at", "pk"]
+        ordering = list(CHRONOLOGICAL)
         constraints = [
             models.UniqueConstraint(fields=["story", "slug"], name="event_slug_unique_in_story"),
             *Publishable.Meta.constraints,
@@ -307,7 +317,8 @@ class Event(Publishable):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return f"{self.story.get_absolute_url()}#{self.anchor}"
+        """The event's permalink: it redirects to whichever part of the story holds the event now."""
+        return reverse("tracker:event_permalink", kwargs={"slug": self.story.slug, "event_slug": self.slug})
 
     def natural_key(self):
         return (*self.story.natural_key(), self.slug)

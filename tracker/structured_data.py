@@ -42,9 +42,10 @@ def share_image_url(story):
 
 def share_image_alt(timeline):
     """Words for the share image, for readers who cannot see it."""
-    dated = timeline.dated_events
-    span = f", from {dated[0].date_display} to {dated[-1].date_display}" if dated else ""
-    count = len(timeline.events)
+    outline = timeline.outline
+    first, last = outline.first_dated, outline.last_dated
+    span = f", from {first.date_display} to {last.date_display}" if first else ""
+    count = outline.total
     state = "developing" if timeline.story.is_developing else "concluded"
     return f"{timeline.story.title}: a {state} story. A timeline of its {count} event{'s' if count != 1 else ''}{span}."
 
@@ -73,11 +74,11 @@ def quotation(quote, page_url, source_url):
 
 
 def story_json_ld(timeline):
-    """A LiveBlogPosting with one BlogPosting update per published event while
-    the story develops; a concluded story is a NewsArticle made of those parts."""
+    """A LiveBlogPosting with one BlogPosting update per published event on the
+    page while the story develops; a concluded story is a NewsArticle made of those parts."""
     story = timeline.story
-    url = absolute(story.get_absolute_url())
-    source_urls = {source.pk: absolute(source.get_absolute_url()) for source in timeline.sources}
+    url = absolute(timeline.url)
+    source_urls = {source.pk: absolute(source.page_url) for source in timeline.sources}
 
     def source_url(source):
         return source_urls[source.pk]

@@ -16,8 +16,9 @@ from .models import Event, Quote, Status
 
 
 def with_last_updated(stories):
-    """Annotate `last_updated` on a Story queryset, in the same query (for lists;
-    a story page computes the same from the events it loaded, see Timeline)."""
+    """Annotate `last_updated` on a Story queryset, in the same query (for lists and
+    the story page, which loads only part of a long story; Timeline.of computes
+    the same from the events it loaded)."""
     latest_event = Event.objects.live().filter(story=OuterRef("pk")).order_by("-updated_at").values("updated_at")[:1]
     latest_quote = (
         Quote.objects.live()

@@ -2,11 +2,11 @@
 never reach a reader."""
 
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.text import Truncator
 
-from . import highlighting, share_image, structured_data, timeline_svg, updates
+from . import highlighting, share_image, story_parts, structured_data, timeline_svg, updates
 from .models import Event, Source, Story
 from .timeline import Timeline
 
@@ -23,23 +23,33 @@ def story_list(request):
 
 
 def story_detail(request, slug):
-    """A story's timeline with quotes, citations and sources; `?since=<ISO date or
-    datetime>` marks what changed after it. Template: tracker/story_detail.html."""
-    timeline = Timeline.of(published_story(slug))
+    """A story's timeline with quotes, citations and sources, a long one in parts
+    (`?page=`, see story_parts); `?since=<ISO date or datetime>` marks what
+    changed after it. Template: tracker/story_detail.html."""
+    timeline = Timeline.part_of(slug, story_parts.requested(request.GET.get("page")))
     since = updates.parse_since(request.GET.get("since"))
     updates.mark_changes(timeline.events, since)
     context = {
         "story": timeline.story,
         "timeline": timeline,
+        "part": timeline.part and timeline.part.carrying(since=request.GET["since"] if since else None),
         "chart": timeline_svg.chart(timeline.events),
         "since": since,
         "description": Truncator(timeline.story.summary).words(40),
-        "canonical_url": structured_data.absolute(timeline.story.get_absolute_url()),
+        "canonical_url": structured_data.absolute(timeline.url),
         "share_image_url": structured_data.share_image_url(timeline.story),
         "share_image_alt": structured_data.share_image_alt(timeline),
         "json_ld": structured_data.json_ld_script(structured_data.story_json_ld(timeline)),
     }
     return render(request, "tracker/story_detail.html", context)
+
+
+def event_permalink(request, slug, event_slug):
+    """An event's lasting address: a redirect to the part of its story that holds it now."""
+    story = published_story(slug)
+    event = get_object_or_404(story.events.live(), slug=event_slug)
+    number = story_parts.holding(story.events.live().later_than(event).count())
+    return redirect(f"{story_parts.address(story.get_absolute_url(), number)}#{event.anchor}")
 
 
 def story_share_image(request, slug):

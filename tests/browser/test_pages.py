@@ -17,7 +17,7 @@ def addresses(site):
     return public_pages(story_with_history())
 
 
-@pytest.mark.parametrize("name", ["index", "story", "source", "changes"])
+@pytest.mark.parametrize("name", ["index", "story", "story-part", "source", "changes"])
 def test_page_is_accessible_and_fits_the_screen(page, site, addresses, name):
     response = page.goto(site + addresses[name])
     assert response.status == 200
