@@ -101,6 +101,9 @@ def newsroom(db):
         "public_story": story,
         "public_event": shown,
         "hidden_events": list(Event.objects.filter(slug__startswith=SECRET)),
+        "public_quote": shown.quotes.get(status=Status.PUBLISHED),
+        # Drafts, and published quotes under hidden events or stories.
+        "hidden_quotes": list(Quote.objects.filter(slug__startswith=SECRET) | Quote.objects.exclude(event=shown)),
         "hidden_stories": hidden,
         "public_source": public_source,
         "hidden_sources": list(Source.objects.filter(slug__startswith=SECRET)),
@@ -124,6 +127,7 @@ def addresses(newsroom):
     sources = [(newsroom["public_source"], 200)] + [(source, 404) for source in newsroom["hidden_sources"]]
     # A public event's permalink redirects to the story page; any other event's is 404.
     events = [(newsroom["public_event"], 302)] + [(event, 404) for event in newsroom["hidden_events"]]
+    quotes = [(newsroom["public_quote"], 302)] + [(quote, 404) for quote in newsroom["hidden_quotes"]]
     probes = []
     for name, route in public_routes():
         arguments = set(route.pattern.converters)
@@ -138,6 +142,8 @@ def addresses(newsroom):
                 (name, reverse(name, kwargs={"slug": e.story.slug, "event_slug": e.slug}), status)
                 for e, status in events
             ]
+        elif arguments == {"slug", "event_slug", "quote_slug"}:
+            probes += [(name, q.get_absolute_url(), status) for q, status in quotes]
         else:
             pytest.fail(f"No probe for route {name} with arguments {sorted(arguments)}: add one here.")
     return probes

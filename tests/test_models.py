@@ -182,6 +182,6 @@ def test_every_model_has_a_readable_str_and_a_public_url():
     assert str(story) == "Title story" and story.get_absolute_url() == "/stories/story/"
     assert str(event) == "17 April 2024: Headline event"
     assert event.get_absolute_url() == "/stories/story/events/event/"
-    assert quote.get_absolute_url() == "/stories/story/#quote-event-interior-ministry"
+    assert quote.get_absolute_url() == "/stories/story/events/event/quotes/interior-ministry/"
     assert str(quote) == "Interior Ministry: “it was necessary”"
     assert str(source) == "Headline wire" and source.get_absolute_url() == f"/sources/{source.pk}/"

@@ -34,6 +34,7 @@ def address(name, params, story):
         "slug": story.slug,
         "pk": Source.objects.filter(events__story=story).order_by("pk").first().pk,
         "event_slug": story.events.chronological().first().slug,  # on the last part of a long story
+        "quote_slug": story.events.chronological().first().quotes.order_by("pk").first().slug,
     }
     missing = set(params) - set(values)
     assert not missing, f"Teach tests/test_queries.py which object {name} takes for {missing}"
@@ -41,7 +42,7 @@ def address(name, params, story):
 
 
 # Routes that answer with a redirect to a page rather than with a page.
-REDIRECTS = {"tracker:event_permalink"}
+REDIRECTS = {"tracker:event_permalink", "tracker:quote_permalink"}
 
 
 def queries_for(url, status=200):

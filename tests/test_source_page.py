@@ -21,10 +21,11 @@ def archived(html):
     return html[start : html.index("</div>", start)]
 
 
-def test_quotes_used_in_the_story_are_highlighted_and_link_to_their_anchor(client, seed):
+def test_quotes_used_in_the_story_are_highlighted_and_link_to_their_permalink(client, seed):
     quote = Quote.objects.get(slug="x-continue-to-engage")
     text = archived(source_page(client, quote.source))
-    assert f'<mark><a href="{seed.get_absolute_url()}#{quote.anchor}"' in text
+    permalink = f"{seed.get_absolute_url()}events/{quote.event.slug}/quotes/{quote.slug}/"
+    assert f'<mark><a href="{permalink}"' in text
     assert "We continue to engage with the Pakistani Government" in text.split("<mark>")[1]
 
 
@@ -32,7 +33,7 @@ def test_every_published_quote_from_a_seed_source_is_highlighted(client, seed):
     for source in {quote.source for quote in Quote.objects.published()}:
         text = archived(source_page(client, source))
         for quote in source.quotes.published():
-            assert f"#{quote.anchor}" in text, quote
+            assert f'href="{quote.get_absolute_url()}"' in text, quote
 
 
 def test_a_quote_is_found_despite_typographic_quotes_and_line_breaks(client):
@@ -76,7 +77,7 @@ def test_draft_quotes_are_not_highlighted(client):
     make_quote(event, source, "open words")
     hidden = make_quote(event, source, "SECRET words", status=Status.DRAFT)
     text = archived(source_page(client, source))
-    assert text.count("<mark>") == 1 and hidden.anchor not in text
+    assert text.count("<mark>") == 1 and f"/quotes/{hidden.slug}/" not in text
 
 
 def test_quotes_under_a_draft_event_are_not_highlighted(client):
@@ -86,7 +87,7 @@ def test_quotes_under_a_draft_event_are_not_highlighted(client):
     draft = make_event(story, "draft", sources=[source], status=Status.DRAFT)
     make_quote(draft, source, "hidden words")
     text = archived(source_page(client, source))
-    assert text.count("<mark>") == 1 and "event-draft" not in text and "quote-draft" not in text
+    assert text.count("<mark>") == 1 and "/events/draft/" not in text
 
 
 @pytest.mark.parametrize("where", ["draft quote", "draft event", "draft story"])

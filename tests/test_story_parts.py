@@ -12,7 +12,7 @@ from django.utils import timezone
 from tracker.models import Event, Source, Status
 from tracker.story_parts import PAGE_SIZE
 
-from .conftest import make_event, make_source, make_story
+from .conftest import make_event, make_quote, make_source, make_story
 
 pytestmark = pytest.mark.django_db
 
@@ -222,6 +222,22 @@ def test_an_event_s_permalink_leads_to_the_part_holding_it(client):
         address = location.split("#")[0]
         pages.setdefault(address, client.get(address).content.decode())
         assert f'id="{anchor}"' in pages[address]
+
+
+def test_a_quote_s_permalink_leads_to_the_quote_on_the_part_holding_its_event(client):
+    story = long_story(60)
+    source = make_source("speaker", text="The minister said “we will restore it” later.")
+    old, new = (Event.objects.get(story=story, slug=slug) for slug in ("e000", "e059"))
+    for event in (old, new):
+        event.sources.add(source)
+    quotes = [make_quote(event, source, "we will restore it") for event in (old, new)]
+    url = story.get_absolute_url()
+    for quote, part in zip(quotes, (f"{url}?page=2", url), strict=True):
+        location = client.get(quote.get_absolute_url())["Location"]
+        assert location == f"{part}#{quote.anchor}"
+        assert f'id="{quote.anchor}"' in client.get(part).content.decode()
+    draft = make_quote(new, source, "we will restore it", slug="draft", status=Status.DRAFT)
+    assert client.get(draft.get_absolute_url()).status_code == 404
 
 
 def test_the_permalink_of_a_draft_or_unknown_event_or_of_a_hidden_story_is_not_found(client):

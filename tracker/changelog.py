@@ -329,7 +329,9 @@ def story_changes(story):
         elif change.subject == "event":
             change.url = Event(story=story, slug=version.slug).get_absolute_url()
         elif change.subject == "quote":
-            change.url = f"{story_url}#{Quote(slug=version.slug, event=Event(slug=anchors[version.parent])).anchor}"
+            change.url = Quote(
+                slug=version.slug, event=Event(story=story, slug=anchors[version.parent])
+            ).get_absolute_url()
         else:
             change.url = reverse("tracker:source_detail", kwargs={"pk": change.key[1]})
     return changes

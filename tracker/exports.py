@@ -51,7 +51,7 @@ def story_json(request, slug):
             "summary": story.summary,
             "published_at": story.published_at.isoformat(),
             "updated_at": story.last_updated.isoformat(),
-            "events": [_event(event, url, statements) for event in story.live_events],
+            "events": [_event(event, statements) for event in story.live_events],
             "sources": [
                 _source(source, cited)
                 for source in sorted(cited.values(), key=lambda s: (s.published_on is None, s.published_on, s.slug))
@@ -68,7 +68,7 @@ def _statements(quotes):
     return {quote.pk: first[quote.variant_of_id or quote.pk] for quote in quotes}
 
 
-def _event(event, story_url, statements):
+def _event(event, statements):
     return {
         "id": event.anchor,
         "url": absolute(event.get_absolute_url()),
@@ -83,7 +83,7 @@ def _event(event, story_url, statements):
         "quotes": [
             {
                 "id": quote.anchor,
-                "url": f"{story_url}#{quote.anchor}",
+                "url": absolute(quote.get_absolute_url()),
                 "text": quote.text,
                 "speaker": quote.speaker,
                 "speaker_role": quote.speaker_role,

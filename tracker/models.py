@@ -419,7 +419,10 @@ class Quote(Publishable):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return f"{self.event.story.get_absolute_url()}#{self.anchor}"
+        """The quote's permalink: it redirects to whichever part of the story holds its event now."""
+        event = self.event
+        kwargs = {"slug": event.story.slug, "event_slug": event.slug, "quote_slug": self.slug}
+        return reverse("tracker:quote_permalink", kwargs=kwargs)
 
     def natural_key(self):
         return (*self.event.natural_key(), self.slug)

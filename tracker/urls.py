@@ -8,6 +8,11 @@ urlpatterns = [
     path("", views.story_list, name="story_list"),
     path("stories/<slug:slug>/", views.story_detail, name="story_detail"),
     path("stories/<slug:slug>/events/<slug:event_slug>/", views.event_permalink, name="event_permalink"),
+    path(
+        "stories/<slug:slug>/events/<slug:event_slug>/quotes/<slug:quote_slug>/",
+        views.event_permalink,
+        name="quote_permalink",
+    ),
     path("stories/<slug:slug>/share.png", views.story_share_image, name="share_image"),
     path("sources/<int:pk>/", views.source_detail, name="source_detail"),
     # Changelog, feeds and data out

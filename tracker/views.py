@@ -44,12 +44,14 @@ def story_detail(request, slug):
     return render(request, "tracker/story_detail.html", context)
 
 
-def event_permalink(request, slug, event_slug):
-    """An event's lasting address: a redirect to the part of its story that holds it now."""
+def event_permalink(request, slug, event_slug, quote_slug=None):
+    """An event's, or one of its quotes', lasting address: a redirect to the
+    part of its story that holds the event now."""
     story = published_story(slug)
     event = get_object_or_404(story.events.live(), slug=event_slug)
+    target = event if quote_slug is None else get_object_or_404(event.quotes.live(), slug=quote_slug)
     number = story_parts.holding(story.events.live().later_than(event).count())
-    return redirect(f"{story_parts.address(story.get_absolute_url(), number)}#{event.anchor}")
+    return redirect(f"{story_parts.address(story.get_absolute_url(), number)}#{target.anchor}")
 
 
 def story_share_image(request, slug):
