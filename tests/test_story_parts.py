@@ -57,7 +57,11 @@ def timeline_anchors(html):
 
 
 def parts_navs(html):
-    return re.findall(r'<nav class="story-parts" aria-label="Story parts">.*?</nav>', html, re.S)
+    """The contents of the parts navigations, each landmark with a name of its own."""
+    navs = re.findall(r'<nav class="story-parts" aria-label="(Story parts[^"]*)">(.*?)</nav>', html, re.S)
+    labels = [label for label, _ in navs]
+    assert len(set(labels)) == len(labels), labels
+    return [contents for _, contents in navs]
 
 
 def test_the_story_s_address_holds_its_latest_50_events_oldest_first(client):
