@@ -72,6 +72,7 @@ def measure(page, path, app, cache):
 
 def main():
     from tracker.models import Source, Story
+    from tracker.story_parts import PAGE_SIZE
 
     uncached, cached = handler(0), handler(600)
     seed = Story.objects.published().exclude(slug__startswith="synthetic-").order_by("pk").first()
@@ -83,7 +84,8 @@ def main():
     # The story page shows a part of a long story (the latest by default); the
     # export all of it, the feed the latest changes.
     largest = max(SIZES)
-    pages.append((f"story, {largest:,} events, oldest part", f"/stories/synthetic-{largest}/?page={-(-largest // 50)}"))
+    oldest = -(-largest // PAGE_SIZE)
+    pages.append((f"story, {largest:,} events, oldest part", f"/stories/synthetic-{largest}/?page={oldest}"))
     pages += [(f"JSON export, {n:,} events", f"/stories/synthetic-{n}.json") for n in SIZES]
     pages += [(f"feed, {n:,} events", f"/stories/synthetic-{n}/feed/") for n in SIZES]
     rows = [measure(page, path, uncached, "off") for page, path in pages]
