@@ -154,9 +154,10 @@ class SourceKind(models.TextChoices):
 class SourceQuerySet(models.QuerySet):
     def published(self):
         """Sources the public may see: those cited by something the public may see."""
-        return self.filter(
-            Q(pk__in=Event.objects.published().values("sources")) | Q(pk__in=Quote.objects.published().values("source"))
-        )
+        # Asked per source, so a source's own links are read, not every public event's.
+        cited = Event.objects.published().filter(sources=models.OuterRef("pk"))
+        quoted = Quote.objects.published().filter(source=models.OuterRef("pk"))
+        return self.filter(models.Exists(cited) | models.Exists(quoted))
 
 
 class SourceManager(models.Manager.from_queryset(SourceQuerySet)):
@@ -360,7 +361,8 @@ class QuoteQuerySet(models.QuerySet):
 
     def published(self):
         """Quotes the public may see: published quotes under events the public may see."""
-        return self.live().filter(event__in=Event.objects.published())
+        # Joined, not `event__in=Event.objects.published()`: that reads every public event.
+        return self.live().filter(event__status=Status.PUBLISHED, event__story__in=Story.objects.published())
 
 
 class QuoteManager(models.Manager.from_queryset(QuoteQuerySet)):
