@@ -24,6 +24,7 @@ import os
 import select
 import threading
 import time
+from contextlib import suppress
 
 import redis
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
@@ -70,11 +71,9 @@ class Watch:
         return self.confirmed
 
     def close(self):
-        try:
+        with suppress(redis.RedisError, OSError):  # it is being thrown away because it failed
             self.pubsub.close()
             self.pubsub.connection_pool.disconnect()
-        except Exception:  # noqa: S110 - it is being thrown away because it failed
-            pass
 
 
 class Watches:
