@@ -13,7 +13,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from newsroom import cache as redis_cache
 from tracker import caching
 from tracker.models import Status
 
@@ -34,8 +33,6 @@ def shared_cache(request, settings):
         "default": {"BACKEND": "newsroom.cache.Cache", "LOCATION": services.redis_url(), "KEY_PREFIX": prefix}
     }
     yield
-    for key, watch in list(redis_cache.watches.watches.items()):
-        redis_cache.watches.drop(*key[1:], watch)
     services.delete_keys(prefix)
 
 

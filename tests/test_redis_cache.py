@@ -22,9 +22,6 @@ def backends():
     url = services.redis_url()
     made = [redis_cache.Cache(url, {"KEY_PREFIX": prefix}) for _ in range(2)]
     yield *made, redis.Redis.from_url(url), prefix
-    for key, watch in list(redis_cache.watches.watches.items()):
-        if key[2] == made[0].channel:
-            redis_cache.watches.drop(*key[1:], watch)
     services.delete_keys(prefix)
 
 
