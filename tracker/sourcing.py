@@ -1,9 +1,9 @@
 """How well a fact is sourced: independent sources behind an event, and the
 several wordings in which sources printed one statement.
 
-Everything here works on data already loaded for the page (one query for the
-derivation chains), so the page costs the same number of queries however
-many events, quotes and sources it shows.
+Everything here works on data already loaded for the page (the sources and
+their derivation chains come in one query), so the page costs the same number
+of queries however many events, quotes and sources it shows.
 """
 
 from dataclasses import dataclass
@@ -13,37 +13,42 @@ from django.db import connection
 from .models import Source
 
 
-def chain_roots(source_ids):
-    """Map each source id to the original at the end of its `derived_from` chain.
-
-    A translation of a wire copy leads back to the wire copy; an original leads
-    to itself. One recursive query, however long the chains.
+def with_roots(source_ids, defer=()):
+    """The sources with these ids, each with `root_id`: the original at the end
+    of its `derived_from` chain (a translation of a wire copy leads back to the
+    wire copy; an original leads to itself). One query, however long the chains;
+    `defer` names fields not to load.
     """
     ids = sorted(set(source_ids))
     if not ids:
-        return {}
+        return []
     table = connection.ops.quote_name(Source._meta.db_table)
+    columns = ", ".join(
+        f"{table}.{connection.ops.quote_name(field.column)}"
+        for field in Source._meta.concrete_fields
+        if field.name not in defer
+    )
     placeholders = ", ".join(["%s"] * len(ids))
     # UNION (not UNION ALL) drops repeated rows, so even a cycle the database
-    # would allow (the form forbids it) ends the recursion.
+    # would allow (the form forbids it) ends the recursion; a source in one
+    # has no root and counts as its own.
     sql = f"""
         WITH RECURSIVE chain(start_id, id, parent_id) AS (
             SELECT id, id, derived_from_id FROM {table} WHERE id IN ({placeholders})
             UNION
             SELECT chain.start_id, s.id, s.derived_from_id FROM chain JOIN {table} s ON s.id = chain.parent_id
         )
-        SELECT start_id, id FROM chain WHERE parent_id IS NULL
-    """  # noqa: S608 - only the quoted table name and placeholders are interpolated  # nosec B608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, ids)
-        roots = dict(cursor.fetchall())
-    return {pk: roots.get(pk, pk) for pk in ids}
+        SELECT {columns}, COALESCE(root.id, {table}.id) AS root_id
+        FROM {table} LEFT JOIN chain root ON root.start_id = {table}.id AND root.parent_id IS NULL
+        WHERE {table}.id IN ({placeholders})
+    """  # noqa: S608 - only quoted names and placeholders are interpolated  # nosec B608
+    return list(Source.objects.raw(sql, ids + ids))
 
 
-def independent_count(sources, roots):
-    """How many independent sources report something: copies and translations
-    of the same original count once."""
-    return len({roots.get(source.pk, source.pk) for source in sources})
+def independent_count(sources):
+    """How many independent sources report something (each loaded by
+    `with_roots`): copies and translations of the same original count once."""
+    return len({source.root_id for source in sources})
 
 
 @dataclass

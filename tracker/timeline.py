@@ -13,14 +13,11 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from . import sourcing, story_parts, updates
-from .models import Event, Quote, Source, Story
+from .models import Event, Quote, Story
 from .templatetags.reading import source_title
 
 # Archived texts are long and the story page shows none of them: not loaded.
 LONG_TEXT = ["text", "notes"]
-
-# What the whole story's outline shows of an event: its date, headline and anchor.
-OUTLINE_FIELDS = ["slug", "date", "date_precision", "date_label", "headline", "is_key"]
 
 
 @dataclass
@@ -56,16 +53,14 @@ class Timeline:
         """Part `number` of the published story at `slug` (see story_parts; a short
         story's only part is all of it) with the whole story's outline; Http404
         for a hidden story or a part before the story's start."""
-        part, whole = outline(slug, number)
+        part, whole, events = outline(slug, number)
         if number > part.count:
             raise Http404("No such part of the story.")
         stories = Story.objects.published()
         if part.count > 1:  # a part's events cannot tell when the story last changed
             stories = updates.with_last_updated(stories)
         story = get_object_or_404(stories, slug=slug)
-        offset = (number - 1) * story_parts.PAGE_SIZE
-        newest_first = story.events.live().chronological().reverse()[offset : offset + story_parts.PAGE_SIZE]
-        timeline = cls.loaded(story, list(newest_first)[::-1])
+        timeline = cls.loaded(story, events)
         if part.count == 1:
             story.last_updated = timeline.last_change()
         timeline.outline = whole
@@ -81,19 +76,12 @@ class Timeline:
         links = list(Event.sources.through.objects.filter(event__in=list(by_pk)).values_list("event", "source"))
         quotes = list(Quote.objects.live().filter(event__in=list(by_pk)).order_by("created_at", "pk"))
         ids = {source for _, source in links} | {quote.source_id for quote in quotes}
-        # In the sources' own order (Meta.ordering), in which each event lists them.
-        cited = {source.pk: source for source in Source.objects.defer(*LONG_TEXT).filter(pk__in=ids)}
-        rank = {pk: n for n, pk in enumerate(cited)}
-        for event in events:
-            event.cited_sources, event.published_quotes = [], []
-        for event, source in sorted(links, key=lambda link: rank[link[1]]):
-            by_pk[event].cited_sources.append(cited[source])
-        for quote in quotes:
-            quote.event, quote.source = by_pk[quote.event_id], cited[quote.source_id]
-            quote.event.published_quotes.append(quote)
-        roots = sourcing.chain_roots(cited)
-        # Undated sources last, the same on every database.
-        sources = sorted(cited.values(), key=lambda s: (s.published_on is None, s.published_on, s.slug))
+        # Undated sources last, the same on every database; each event lists
+        # its sources in the same order, by their numbers.
+        sources = sorted(
+            sourcing.with_roots(ids, defer=LONG_TEXT), key=lambda s: (s.published_on is None, s.published_on, s.slug)
+        )
+        cited = {source.pk: source for source in sources}
         for number, source in enumerate(sources, start=1):
             source.number = number
             source.title = source_title(source)
@@ -103,7 +91,14 @@ class Timeline:
             # A parent that this story does not cite may be cited by nothing public at all.
             source.public_parent = cited.get(source.derived_from_id)
         for event in events:
-            event.independent_sources = sourcing.independent_count(event.cited_sources, roots)
+            event.cited_sources, event.published_quotes = [], []
+        for event, source in sorted(links, key=lambda link: cited[link[1]].number):
+            by_pk[event].cited_sources.append(cited[source])
+        for quote in quotes:
+            quote.event, quote.source = by_pk[quote.event_id], cited[quote.source_id]
+            quote.event.published_quotes.append(quote)
+        for event in events:
+            event.independent_sources = sourcing.independent_count(event.cited_sources)
             event.statements = sourcing.statements(event.published_quotes)
             event.changed_at = updates.changed_at(event)
         return cls(story, events, sources)
@@ -127,9 +122,10 @@ class Timeline:
 
 
 # Each event's place in the whole story (models.CHRONOLOGICAL order) and the
-# story's length, kept for the key events and the first and last dated ones.
-# Written out: Django builds a filter on window functions more slowly than a
-# short story's whole page is queried.
+# story's length, keeping the events of one part (counted back from the
+# story's last event: the latest part comes first), the key events and the
+# first and last dated ones. Written out: Django builds a filter on window
+# functions more slowly than a short story's whole page is queried.
 OUTLINE_SQL = """
     SELECT * FROM (
         SELECT events.*,
@@ -138,22 +134,24 @@ OUTLINE_SQL = """
             ROW_NUMBER() OVER (ORDER BY date IS NULL, date DESC, created_at DESC, id DESC) AS from_last_dated
         FROM ({events}) events
     ) outline
-    WHERE is_key OR position = 1 OR from_last_dated = 1
+    WHERE total - position BETWEEN %s AND %s OR is_key OR position = 1 OR from_last_dated = 1
     ORDER BY position
 """
 
 
 def outline(slug, number):
-    """Part `number` of the story at `slug` and the whole story's outline, from one
-    light query (the key events and the first and last dated events, with their
-    place in it). It comes first: how many parts there are decides what else to load."""
-    events = Event.objects.published().filter(story__slug=slug).order_by().values("id", "created_at", *OUTLINE_FIELDS)
+    """Part `number` of the story at `slug`, the whole story's outline and the
+    part's events, in one query. The part's events are found by counting back
+    from the story's end, so the story's length need not be known first."""
+    events = Event.objects.published().filter(story__slug=slug).order_by()
     sql, params = events.query.sql_with_params()
-    rows = list(Event.objects.raw(OUTLINE_SQL.format(events=sql), params))
+    later = ((number - 1) * story_parts.PAGE_SIZE, number * story_parts.PAGE_SIZE - 1)
+    rows = list(Event.objects.raw(OUTLINE_SQL.format(events=sql), [*params, *later]))
     total = rows[0].total if rows else 0
     part = story_parts.Part(reverse("tracker:story_detail", kwargs={"slug": slug}), number, total)
     key_events = [row for row in rows if row.is_key]
     for event in key_events:
         event.link = part.link(event, story_parts.holding(total - event.position))
     dated = [row for row in rows if row.date is not None and (row.position == 1 or row.from_last_dated == 1)]
-    return part, Outline(total, key_events, *((dated[0], dated[-1]) if dated else (None, None)))
+    shown = [row for row in rows if later[0] <= total - row.position <= later[1]]
+    return part, Outline(total, key_events, *((dated[0], dated[-1]) if dated else (None, None))), shown
