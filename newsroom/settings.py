@@ -83,10 +83,18 @@ AUTHENTICATION_BACKENDS = [
 ROOT_URLCONF = "newsroom.urls"
 WSGI_APPLICATION = "newsroom.wsgi.application"
 
+# The public pages are Jinja2 templates in templates/ (tracker/templating.py
+# says why); the admin's are Django's, its overrides in tracker/templates/.
+# Jinja2 comes first: the error pages (404.html, ...) are found there.
 TEMPLATES = [
     {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "tracker.templating.environment"},
+    },
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

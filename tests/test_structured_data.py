@@ -7,7 +7,7 @@ import pytest
 from django.test import override_settings
 
 from tracker.models import Quote, Status
-from tracker.templatetags.reading import iso
+from tracker.templating import iso
 
 from .conftest import make_event, make_quote, make_source, make_story
 

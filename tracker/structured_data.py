@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from .models import Speech
-from .templatetags.reading import iso
+from .templating import iso
 
 LOGO = {"path": "tracker/logo.png", "width": 192, "height": 192}
 SHARE_IMAGE_SIZE = (1200, 630)

@@ -14,7 +14,7 @@ from django.utils.html import format_html
 
 from . import sourcing, story_parts, updates
 from .models import Event, Quote, Story
-from .templatetags.reading import source_title
+from .templating import source_title
 
 # Archived texts are long and the story page shows none of them: not loaded.
 LONG_TEXT = ["text", "notes"]
