@@ -13,21 +13,17 @@ from django.db import connection
 from .models import Source
 
 
-def with_roots(source_ids, defer=()):
+def with_roots(source_ids, columns):
     """The sources with these ids, each with `root_id`: the original at the end
     of its `derived_from` chain (a translation of a wire copy leads back to the
-    wire copy; an original leads to itself). One query, however long the chains;
-    `defer` names fields not to load.
+    wire copy; an original leads to itself). One query, however long the
+    chains; `columns` (timeline.Columns) says which fields to load.
     """
     ids = sorted(set(source_ids))
     if not ids:
         return []
     table = connection.ops.quote_name(Source._meta.db_table)
-    columns = ", ".join(
-        f"{table}.{connection.ops.quote_name(field.column)}"
-        for field in Source._meta.concrete_fields
-        if field.name not in defer
-    )
+    selected = ", ".join(f"{table}.{column}" for column in columns.sql.split(", "))
     placeholders = ", ".join(["%s"] * len(ids))
     # UNION (not UNION ALL) drops repeated rows, so even a cycle the database
     # would allow (the form forbids it) ends the recursion; a source in one
@@ -38,11 +34,11 @@ def with_roots(source_ids, defer=()):
             UNION
             SELECT chain.start_id, s.id, s.derived_from_id FROM chain JOIN {table} s ON s.id = chain.parent_id
         )
-        SELECT {columns}, COALESCE(root.id, {table}.id) AS root_id
+        SELECT {selected}, COALESCE(root.id, {table}.id) AS root_id
         FROM {table} LEFT JOIN chain root ON root.start_id = {table}.id AND root.parent_id IS NULL
         WHERE {table}.id IN ({placeholders})
     """  # noqa: S608 - only quoted names and placeholders are interpolated  # nosec B608
-    return list(Source.objects.raw(sql, ids + ids))
+    return columns.instances(sql, ids + ids, extra=("root_id",))
 
 
 def independent_count(sources):
