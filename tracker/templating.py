@@ -8,18 +8,25 @@ Django's safe strings (format_html) pass through unescaped, as they do there.
 """
 
 import datetime
+import functools
 import re
 
 from django.conf.locale import LANG_INFO
 from django.templatetags.static import static
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import dateformat, timezone
 from django.utils.text import capfirst
 from jinja2 import Environment
 
 
 def url(name, **kwargs):
-    return reverse(name, kwargs=kwargs)
+    """reverse(), remembered: a page links to the same few addresses many times."""
+    return _reversed(get_script_prefix(), name, tuple(sorted(kwargs.items())))
+
+
+@functools.lru_cache(maxsize=4096)
+def _reversed(prefix, name, kwargs):
+    return reverse(name, kwargs=dict(kwargs))
 
 
 def date(value, format_string):
@@ -36,7 +43,7 @@ def iso(moment):
     """A datetime in ISO 8601 to the millisecond, in the site's time zone: what
     HTML's datetime attribute accepts (at most three digits of a second), and the
     same string in JSON-LD and for the new-since script."""
-    return timezone.localtime(moment).isoformat(timespec="milliseconds") if moment else ""
+    return moment.astimezone(timezone.get_default_timezone()).isoformat(timespec="milliseconds") if moment else ""
 
 
 def language(code):

@@ -23,7 +23,7 @@ from django.utils.html import format_html
 
 from . import sourcing, story_parts, updates
 from .models import Event, Quote, Source, Status, Story
-from .templating import source_title
+from .templating import source_title, url
 
 # Archived texts are long and the story page shows none of them: not loaded.
 LONG_TEXT = ["text", "notes"]
@@ -90,7 +90,8 @@ class Timeline:
         for number, source in enumerate(sources, start=1):
             source.number = number
             source.title = source_title(source)
-            source.page_url = source.get_absolute_url()
+            source.kind_label = source.get_kind_display()
+            source.page_url = url("tracker:source_detail", pk=source.pk)
             # The page cites a source many times over: its link is made once.
             source.citation = format_html('<a href="#source-{}">[{}] {}</a>', source.pk, number, source.title)
             # A parent that this story does not cite may be cited by nothing public at all.
@@ -100,7 +101,9 @@ class Timeline:
         for event, source in sorted(links, key=lambda link: cited[link[1]].number):
             by_pk[event].cited_sources.append(cited[source])
         for quote in quotes:
-            quote.event, quote.source = by_pk[quote.event_id], cited[quote.source_id]
+            # As select_related() fills them in, without the checks of assignment.
+            QUOTE_EVENT.set_cached_value(quote, by_pk[quote.event_id])
+            QUOTE_SOURCE.set_cached_value(quote, cited[quote.source_id])
             quote.event.published_quotes.append(quote)
         for event in events:
             event.independent_sources = sourcing.independent_count(event.cited_sources)
@@ -191,7 +194,8 @@ EVENT = every_field(Event, leaving=["version", "status"])
 QUOTE = Columns(
     Quote, ("id", "event", "slug", "text", "speaker", "speaker_role", "speech", "source", "variant_of", "updated_at")
 )
-SOURCE = every_field(Source, leaving=["version", *LONG_TEXT])
+SOURCE = every_field(Source, leaving=["version", "created_at", "updated_at", *LONG_TEXT])
+QUOTE_EVENT, QUOTE_SOURCE = Quote._meta.get_field("event"), Quote._meta.get_field("source")
 
 
 # Each published event's place in the whole story (models.CHRONOLOGICAL

@@ -84,6 +84,8 @@ class Scale:
 
 def wrapped(text, width):
     """At most two lines; the full text is on the page and in the chart's description."""
+    if len(text) <= width and " ".join(text.split()) == text:
+        return [text]  # what textwrap would make of it, in a fraction of the time
     lines = textwrap.wrap(text, width) or [""]
     if len(lines) > 2:
         lines = [lines[0], textwrap.shorten(" ".join(lines[1:]), width, placeholder=" …")]
