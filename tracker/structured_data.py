@@ -6,17 +6,17 @@ header, so a forged header cannot put someone else's domain in a canonical
 link. Dates are the ones printed on the page.
 """
 
+import functools
 import json
 import re
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.templatetags.static import static
-from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from .models import Speech
-from .templating import iso
+from .templating import iso, url
 
 LOGO = {"path": "tracker/logo.png", "width": 192, "height": 192}
 SHARE_IMAGE_SIZE = (1200, 630)
@@ -37,7 +37,7 @@ def absolute(path):
 
 
 def share_image_url(story):
-    return absolute(reverse("tracker:share_image", kwargs={"slug": story.slug}))
+    return absolute(url("tracker:share_image", slug=story.slug))
 
 
 def share_image_alt(timeline):
@@ -54,9 +54,13 @@ def shorten(text, limit=HEADLINE_LIMIT):
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+@functools.lru_cache(maxsize=1024)
+def speaker_kind(name):
+    return "Organization" if ORGANISATION_WORDS.search(name) else "Person"
+
+
 def speaker(quote):
-    kind = "Organization" if ORGANISATION_WORDS.search(quote.speaker) else "Person"
-    entity = {"@type": kind, "name": quote.speaker}
+    entity = {"@type": speaker_kind(quote.speaker), "name": quote.speaker}
     if quote.speaker_role:
         entity["description"] = quote.speaker_role
     return entity

@@ -82,11 +82,24 @@ class Scale:
             day = next_month(day)
 
 
+def greedy(words, width):
+    """Single-spaced words, none longer than `width`, in as few lines as fit."""
+    lines = [words[0]] if words else [""]
+    for word in words[1:]:
+        if len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines
+
+
 def wrapped(text, width):
     """At most two lines; the full text is on the page and in the chart's description."""
-    if len(text) <= width and " ".join(text.split()) == text:
-        return [text]  # what textwrap would make of it, in a fraction of the time
-    lines = textwrap.wrap(text, width) or [""]
+    words = text.split()
+    if " ".join(words) == text and "-" not in text and all(len(word) <= width for word in words):
+        lines = greedy(words, width)  # what textwrap makes of such a text, in a fraction of the time
+    else:
+        lines = textwrap.wrap(text, width) or [""]
     if len(lines) > 2:
         lines = [lines[0], textwrap.shorten(" ".join(lines[1:]), width, placeholder=" …")]
     return lines
