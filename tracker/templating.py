@@ -11,22 +11,25 @@ import datetime
 import functools
 import re
 
+from django.conf import settings
 from django.conf.locale import LANG_INFO
 from django.templatetags.static import static
-from django.urls import get_script_prefix, reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import dateformat, timezone
 from django.utils.text import capfirst
 from jinja2 import Environment
 
 
 def url(name, **kwargs):
-    """reverse(), remembered: a page links to the same few addresses many times."""
-    return _reversed(get_script_prefix(), name, tuple(sorted(kwargs.items())))
+    """reverse(), remembered: a page links to the same few addresses many times.
+    Remembered per URLconf and script prefix, which are all reverse() reads."""
+    where = (get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+    return _reversed(where, name, tuple(sorted(kwargs.items())))
 
 
 @functools.lru_cache(maxsize=4096)
-def _reversed(prefix, name, kwargs):
-    return reverse(name, kwargs=dict(kwargs))
+def _reversed(where, name, kwargs):
+    return reverse(name, urlconf=where[0], kwargs=dict(kwargs))
 
 
 def date(value, format_string):
