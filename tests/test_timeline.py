@@ -99,3 +99,14 @@ def test_a_story_the_public_may_not_see_is_not_found(fields):
     assert not Story.objects.published().filter(pk=story.pk).exists()
     with pytest.raises(Http404):
         Timeline.part_of(story.slug, 1)
+
+
+def test_a_derivation_cycle_ends_and_each_source_in_it_counts_as_its_own():
+    story = make_story()
+    first, second = make_source("first"), make_source("second")
+    # The form forbids a cycle; the database alone does not.
+    Source.objects.filter(pk=first.pk).update(derived_from=second)
+    Source.objects.filter(pk=second.pk).update(derived_from=first)
+    make_event(story, "cited", [first, second])
+    (event,) = Timeline.part_of(story.slug, 1).events
+    assert event.independent_sources == 2

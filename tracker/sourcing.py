@@ -25,14 +25,16 @@ def with_roots(source_ids, columns):
     table = connection.ops.quote_name(Source._meta.db_table)
     selected = ", ".join(f"{table}.{column}" for column in columns.sql.split(", "))
     placeholders = ", ".join(["%s"] * len(ids))
-    # UNION (not UNION ALL) drops repeated rows, so even a cycle the database
-    # would allow (the form forbids it) ends the recursion; a source in one
-    # has no root and counts as its own.
+    # Each step looks the parent up by its key (a join let PostgreSQL scan
+    # every source). UNION (not UNION ALL) drops repeated rows, so even a
+    # cycle the database would allow (the form forbids it) ends the
+    # recursion; a source in one has no root and counts as its own.
     sql = f"""
         WITH RECURSIVE chain(start_id, id, parent_id) AS (
             SELECT id, id, derived_from_id FROM {table} WHERE id IN ({placeholders})
             UNION
-            SELECT chain.start_id, s.id, s.derived_from_id FROM chain JOIN {table} s ON s.id = chain.parent_id
+            SELECT start_id, parent_id, (SELECT s.derived_from_id FROM {table} s WHERE s.id = chain.parent_id)
+            FROM chain WHERE parent_id IS NOT NULL
         )
         SELECT {selected}, COALESCE(root.id, {table}.id) AS root_id
         FROM {table} LEFT JOIN chain root ON root.start_id = {table}.id AND root.parent_id IS NULL
