@@ -23,7 +23,7 @@ def with_roots(source_ids, columns):
     if not ids:
         return []
     table = connection.ops.quote_name(Source._meta.db_table)
-    selected = ", ".join(f"{table}.{column}" for column in columns.sql.split(", "))
+    selected = columns.qualified(table)
     placeholders = ", ".join(["%s"] * len(ids))
     # Each step looks the parent up by its key (a join let PostgreSQL scan
     # every source). UNION (not UNION ALL) drops repeated rows, so even a

@@ -3,11 +3,11 @@ and its structured data all draw from this, so they always show the same
 events. Loading costs a fixed number of queries whatever the story's size;
 a long story's page loads only the part it shows (see story_parts).
 
-Below the story itself, found through Story.objects.published(), the
-queries are written out in SQL: this is the busiest page of the site, and
-Django spent longer building and compiling them than the database spends
-answering them. They apply the querysets' rule for what lies under a public
-story: events and quotes whose status is published (`live()`);
+The queries are written out in SQL: this is the busiest page of the site,
+and Django spent longer building and compiling them than the database
+spends answering them. They apply the rules the querysets apply: a story is
+shown only when Story.is_published() (the rule of Story.objects.published()),
+and under it only events and quotes whose status is published (`live()`);
 tests/test_timeline.py holds the two to the same answers.
 """
 
@@ -18,7 +18,6 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models.base import ModelState
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
 from django.utils.html import format_html
 
 from . import sourcing, story_parts, updates
@@ -155,7 +154,12 @@ class Columns:
 
     @cached_property
     def sql(self):
-        return ", ".join(connection.ops.quote_name(field.column) for field in self.fields)
+        return self.qualified()
+
+    def qualified(self, table=None):
+        """The columns' SQL, each prefixed with `table` when given."""
+        prefix = f"{table}." if table else ""
+        return ", ".join(prefix + connection.ops.quote_name(field.column) for field in self.fields)
 
     def instances(self, sql, params, extra=()):
         """Instances from the rows of `sql` (which selects these columns, then
@@ -202,16 +206,16 @@ QUOTE_EVENT, QUOTE_SOURCE = Quote._meta.get_field("event"), Quote._meta.get_fiel
 # order) and the story's length, keeping the events of one part (counted
 # back from the story's last event: the latest part comes first), the key
 # events and the first and last dated ones. The story is found by its slug
-# alone: the caller shows nothing unless Story.objects.published() has it.
+# alone: the caller shows nothing unless public_story() finds it public.
 OUTLINE_SQL = """
     SELECT * FROM (
         SELECT {columns},
             ROW_NUMBER() OVER (ORDER BY date IS NULL, date, created_at, id) AS position,
             COUNT(*) OVER () AS total,
-            ROW_NUMBER() OVER (ORDER BY date IS NULL, date DESC, created_at DESC, id DESC) AS from_last_dated
+            COUNT(date) OVER () AS dated
         FROM {events} WHERE story_id = (SELECT id FROM {stories} WHERE slug = %s) AND status = %s
     ) outline
-    WHERE total - position BETWEEN %s AND %s OR is_key OR position = 1 OR from_last_dated = 1
+    WHERE total - position BETWEEN %s AND %s OR is_key OR position = 1 OR position = dated
     ORDER BY position
 """
 
@@ -222,13 +226,14 @@ def outline(slug, number):
     from the story's end, so the story's length need not be known first."""
     sql = OUTLINE_SQL.format(columns=EVENT.sql, events=table(Event), stories=table(Story))
     later = ((number - 1) * story_parts.PAGE_SIZE, number * story_parts.PAGE_SIZE - 1)
-    rows = EVENT.instances(sql, [slug, Status.PUBLISHED, *later], extra=("position", "total", "from_last_dated"))
+    rows = EVENT.instances(sql, [slug, Status.PUBLISHED, *later], extra=("position", "total", "dated"))
     total = rows[0].total if rows else 0
-    part = story_parts.Part(reverse("tracker:story_detail", kwargs={"slug": slug}), number, total)
+    part = story_parts.Part(url("tracker:story_detail", slug=slug), number, total)
     key_events = [row for row in rows if row.is_key]
     for event in key_events:
         event.link = part.link(event, story_parts.holding(total - event.position))
-    dated = [row for row in rows if row.date is not None and (row.position == 1 or row.from_last_dated == 1)]
+    # Undated events come last, so the last dated one stands at `dated`.
+    dated = [row for row in rows if row.date is not None and row.position in (1, row.dated)]
     shown = [row for row in rows if later[0] <= total - row.position <= later[1]]
     return part, Outline(total, key_events, *((dated[0], dated[-1]) if dated else (None, None))), shown
 
