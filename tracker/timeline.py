@@ -82,9 +82,7 @@ class Timeline:
         ids = {source for _, source in links} | {quote.source_id for quote in quotes}
         # Undated sources last, the same on every database; each event lists
         # its sources in the same order, by their numbers.
-        sources = sorted(
-            sourcing.with_roots(ids, SOURCE), key=lambda s: (s.published_on is None, s.published_on, s.slug)
-        )
+        sources = sorted(cited_sources(ids), key=lambda s: (s.published_on is None, s.published_on, s.slug))
         cited = {source.pk: source for source in sources}
         for number, source in enumerate(sources, start=1):
             source.number = number
@@ -191,8 +189,9 @@ def every_field(model, leaving=()):
     return Columns(model, tuple(f.name for f in model._meta.concrete_fields if f.name not in leaving))
 
 
-# What the story page shows: neither the sources' archived texts nor anyone's
-# workflow state (status, version), which the queries have already applied.
+# What the story page shows: neither the sources' archived texts nor the
+# workflow state (status, version) the queries have already applied; the
+# story keeps its status, which Story.is_published() reads.
 STORY = every_field(Story, leaving=["version"])
 EVENT = every_field(Event, leaving=["version", "status"])
 QUOTE = Columns(
@@ -274,3 +273,29 @@ def live_quotes(event_ids):
         WHERE status = %s AND event_id IN ({placeholders(event_ids)}) ORDER BY created_at, id
     """  # noqa: S608 - names and placeholders only  # nosec B608
     return QUOTE.instances(sql, [Status.PUBLISHED, *event_ids])
+
+
+def cited_sources(source_ids):
+    """The sources with these ids, each with `root_id`: the original at the end
+    of its `derived_from` chain (a translation of a wire copy leads back to the
+    wire copy; an original leads to itself). One query, however long the chains."""
+    ids = sorted(set(source_ids))
+    if not ids:
+        return []
+    sources = table(Source)
+    # Each step looks the parent up by its key (a join let PostgreSQL scan
+    # every source). UNION (not UNION ALL) drops repeated rows, so even a
+    # cycle the database would allow (the form forbids it) ends the
+    # recursion; a source in one has no root and counts as its own.
+    sql = f"""
+        WITH RECURSIVE chain(start_id, id, parent_id) AS (
+            SELECT id, id, derived_from_id FROM {sources} WHERE id IN ({placeholders(ids)})
+            UNION
+            SELECT start_id, parent_id, (SELECT s.derived_from_id FROM {sources} s WHERE s.id = chain.parent_id)
+            FROM chain WHERE parent_id IS NOT NULL
+        )
+        SELECT {SOURCE.qualified(sources)}, COALESCE(root.id, {sources}.id) AS root_id
+        FROM {sources} LEFT JOIN chain root ON root.start_id = {sources}.id AND root.parent_id IS NULL
+        WHERE {sources}.id IN ({placeholders(ids)})
+    """  # noqa: S608 - only quoted names and placeholders are interpolated  # nosec B608
+    return SOURCE.instances(sql, ids + ids, extra=("root_id",))

@@ -1,5 +1,6 @@
-"""Public pages. Every query starts from a published() queryset, so drafts
-never reach a reader."""
+"""Public pages. Every query starts from a published() queryset, or is one of
+the story page's written-out queries in timeline.py, which apply the same
+rules, so drafts never reach a reader."""
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
