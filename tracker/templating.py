@@ -32,21 +32,24 @@ def _reversed(where, name, kwargs):
     return reverse(name, urlconf=where[0], kwargs=dict(kwargs))
 
 
+def site_time(value):
+    """An aware datetime in the site's time zone (settings.TIME_ZONE); anything else as it is."""
+    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+        return value.astimezone(timezone.get_default_timezone())
+    return value
+
+
 def date(value, format_string):
     """A date or datetime in Django's date format (`j F Y`), a datetime in the
     site's time zone; "" for no date."""
-    if not value:
-        return ""
-    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
-        value = timezone.localtime(value)
-    return dateformat.format(value, format_string)
+    return dateformat.format(site_time(value), format_string) if value else ""
 
 
 def iso(moment):
     """A datetime in ISO 8601 to the millisecond, in the site's time zone: what
     HTML's datetime attribute accepts (at most three digits of a second), and the
     same string in JSON-LD and for the new-since script."""
-    return moment.astimezone(timezone.get_default_timezone()).isoformat(timespec="milliseconds") if moment else ""
+    return site_time(moment).isoformat(timespec="milliseconds") if moment else ""
 
 
 def language(code):
