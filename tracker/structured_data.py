@@ -12,11 +12,10 @@ import re
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.templatetags.static import static
 from django.utils.safestring import mark_safe
 
 from .models import Speech
-from .templating import iso, url
+from .templating import iso, static, url
 
 LOGO = {"path": "tracker/logo.png", "width": 192, "height": 192}
 SHARE_IMAGE_SIZE = (1200, 630)
@@ -66,14 +65,14 @@ def speaker(quote):
     return entity
 
 
-def quotation(quote, page_url, source_url):
+def quotation(quote, page_url, source_urls):
     return {
         "@type": "Quotation",
         "@id": f"{page_url}#{quote.anchor}",
         "text": quote.text,
         "description": "Direct quote" if quote.speech == Speech.DIRECT else "Reported speech, in the source's words",
         "spokenByCharacter": speaker(quote),
-        "isBasedOn": source_url(quote.source),
+        "isBasedOn": source_urls[quote.source_id],
     }
 
 
@@ -83,9 +82,6 @@ def story_json_ld(timeline):
     story = timeline.story
     url = absolute(timeline.url)
     source_urls = {source.pk: absolute(source.page_url) for source in timeline.sources}
-
-    def source_url(source):
-        return source_urls[source.pk]
 
     logo = {
         "@type": "ImageObject",
@@ -111,8 +107,8 @@ def story_json_ld(timeline):
             "author": publisher_ref,
             "publisher": publisher_ref,
             "image": image["url"],
-            "citation": [source_url(source) for source in event.cited_sources],
-            "hasPart": [quotation(quote, url, source_url) for quote in event.published_quotes],
+            "citation": [source_urls[source.pk] for source in event.cited_sources],
+            "hasPart": [quotation(quote, url, source_urls) for quote in event.published_quotes],
         }
         for event in timeline.events
     ]

@@ -11,6 +11,7 @@ and under it only events and quotes whose status is published (`live()`);
 tests/test_timeline.py holds the two to the same answers.
 """
 
+import weakref
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -18,10 +19,10 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models.base import ModelState
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils.html import format_html
+from markupsafe import Markup, escape
 
 from . import sourcing, story_parts, updates
-from .models import Event, Quote, Source, Status, Story
+from .models import Event, Quote, Source, SourceKind, Status, Story
 from .templating import source_title, url
 
 # Archived texts are long and the story page shows none of them: not loaded.
@@ -65,7 +66,7 @@ class Timeline:
         if number > part.count:
             raise Http404("No such part of the story.")
         story = public_story(slug, with_last_updated=part.count > 1)
-        timeline = cls.loaded(story, events)
+        timeline = cls.loaded(story, events, links=[(event.pk, source) for event in events for source in event.cites])
         if part.count == 1:
             story.last_updated = timeline.last_change()
         timeline.outline = whole
@@ -73,12 +74,15 @@ class Timeline:
         return timeline
 
     @classmethod
-    def loaded(cls, story, events):
+    def loaded(cls, story, events, links=None):
         """A timeline of `events`, with the sources they cite and their published
-        quotes loaded and worked out. Each source is loaded once however often it
-        is cited, so what is worked out about it is worked out once."""
+        quotes loaded and worked out; `links`, the (event id, source id) pairs of
+        what the events cite, when the caller has them already. Each source is
+        loaded once however often it is cited, so what is worked out about it is
+        worked out once."""
         by_pk = {event.pk: event for event in events}
-        links, quotes = cited_by(list(by_pk)), live_quotes(list(by_pk))
+        links = cited_by(list(by_pk)) if links is None else links
+        quotes = live_quotes(list(by_pk))
         ids = {source for _, source in links} | {quote.source_id for quote in quotes}
         # Undated sources last, the same on every database; each event lists
         # its sources in the same order, by their numbers.
@@ -87,10 +91,10 @@ class Timeline:
         for number, source in enumerate(sources, start=1):
             source.number = number
             source.title = source_title(source)
-            source.kind_label = source.get_kind_display()
+            source.kind_label = SourceKind(source.kind).label
             source.page_url = url("tracker:source_detail", pk=source.pk)
             # The page cites a source many times over: its link is made once.
-            source.citation = format_html('<a href="#source-{}">[{}] {}</a>', source.pk, number, source.title)
+            source.citation = Markup(f'<a href="#source-{source.pk}">[{number}] {escape(source.title)}</a>')  # noqa: S704 - the title is escaped  # nosec B704
             # A parent that this story does not cite may be cited by nothing public at all.
             source.public_parent = cited.get(source.derived_from_id)
         for event in events:
@@ -101,6 +105,7 @@ class Timeline:
             # As select_related() fills them in, without the checks of assignment.
             QUOTE_EVENT.set_cached_value(quote, by_pk[quote.event_id])
             QUOTE_SOURCE.set_cached_value(quote, cited[quote.source_id])
+            quote.citation = quote.source.citation
             quote.event.published_quotes.append(quote)
         for event in events:
             event.independent_sources = sourcing.independent_count(event.cited_sources)
@@ -115,7 +120,7 @@ class Timeline:
     @property
     def url(self):
         """This page's own address: the story's, or its part's."""
-        return self.part.canonical_url if self.part else self.story.get_absolute_url()
+        return self.part.canonical_url if self.part else url("tracker:story_detail", slug=self.story.slug)
 
     @cached_property
     def dated_events(self):
@@ -151,6 +156,26 @@ class Columns:
         return [self.model._meta.get_field(name) for name in self.names]
 
     @cached_property
+    def attnames(self):
+        return tuple(field.attname for field in self.fields)
+
+    def converters(self, db):
+        """(index, converter, column) for each value the ORM would convert on
+        `db` (a connection: its converters may be bound to it), worked out once."""
+        if db not in self._converters:
+            self._converters[db] = [
+                (i, converter, column)
+                for i, field in enumerate(self.fields)
+                for column in [field.get_col(self.model._meta.db_table)]
+                for converter in field.get_db_converters(db) + db.ops.get_db_converters(column)
+            ]
+        return self._converters[db]
+
+    @cached_property
+    def _converters(self):
+        return weakref.WeakKeyDictionary()
+
+    @cached_property
     def sql(self):
         return self.qualified()
 
@@ -166,12 +191,8 @@ class Columns:
         with db.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
-        converters = []
-        for i, field in enumerate(self.fields):
-            column = field.get_col(self.model._meta.db_table)
-            for converter in field.get_db_converters(db) + db.ops.get_db_converters(column):
-                converters.append((i, converter, column))
-        names = [field.attname for field in self.fields] + list(extra)
+        converters = self.converters(db)
+        names = self.attnames + extra
         instances = []
         for row in rows:
             values = list(row)
@@ -204,10 +225,15 @@ QUOTE_EVENT, QUOTE_SOURCE = Quote._meta.get_field("event"), Quote._meta.get_fiel
 # Each published event's place in the whole story (models.CHRONOLOGICAL
 # order) and the story's length, keeping the events of one part (counted
 # back from the story's last event: the latest part comes first), the key
-# events and the first and last dated ones. The story is found by its slug
-# alone: the caller shows nothing unless public_story() finds it public.
+# events and the first and last dated ones; each event of the part with the
+# ids of the sources it cites, so they cost no query of their own. The story
+# is found by its slug alone: the caller shows nothing unless public_story()
+# finds it public.
 OUTLINE_SQL = """
-    SELECT * FROM (
+    SELECT outline.*, CASE WHEN total - position BETWEEN %s AND %s THEN (
+        SELECT {joined} FROM {links} WHERE {links}.event_id = outline.id
+    ) END AS cites
+    FROM (
         SELECT {columns},
             ROW_NUMBER() OVER (ORDER BY date IS NULL, date, created_at, id) AS position,
             COUNT(*) OVER () AS total,
@@ -218,14 +244,25 @@ OUTLINE_SQL = """
     ORDER BY position
 """
 
+# The source ids of an event, comma-separated, in each database's words.
+JOINED_IDS = {"postgresql": "string_agg(CAST(source_id AS text), ',')"}
+JOINED_IDS_DEFAULT = "group_concat(source_id, ',')"  # SQLite (and MySQL)
+
 
 def outline(slug, number):
     """Part `number` of the story at `slug`, the whole story's outline and the
-    part's events, in one query. The part's events are found by counting back
-    from the story's end, so the story's length need not be known first."""
-    sql = OUTLINE_SQL.format(columns=EVENT.sql, events=table(Event), stories=table(Story))
+    part's events (each with `cites`, the ids of its sources), in one query.
+    The part's events are found by counting back from the story's end, so the
+    story's length need not be known first."""
+    sql = OUTLINE_SQL.format(
+        columns=EVENT.sql,
+        events=table(Event),
+        stories=table(Story),
+        links=table(Event.sources.through),
+        joined=JOINED_IDS.get(connection.vendor, JOINED_IDS_DEFAULT),
+    )
     later = ((number - 1) * story_parts.PAGE_SIZE, number * story_parts.PAGE_SIZE - 1)
-    rows = EVENT.instances(sql, [slug, Status.PUBLISHED, *later], extra=("position", "total", "dated"))
+    rows = EVENT.instances(sql, [*later, slug, Status.PUBLISHED, *later], extra=("position", "total", "dated", "cites"))
     total = rows[0].total if rows else 0
     part = story_parts.Part(url("tracker:story_detail", slug=slug), number, total)
     key_events = [row for row in rows if row.is_key]
@@ -234,6 +271,8 @@ def outline(slug, number):
     # Undated events come last, so the last dated one stands at `dated`.
     dated = [row for row in rows if row.date is not None and row.position in (1, row.dated)]
     shown = [row for row in rows if later[0] <= total - row.position <= later[1]]
+    for event in shown:
+        event.cites = [int(source) for source in event.cites.split(",")] if event.cites else []
     return part, Outline(total, key_events, *((dated[0], dated[-1]) if dated else (None, None))), shown
 
 
