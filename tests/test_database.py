@@ -13,12 +13,14 @@ from django.conf import settings
 from django.db import close_old_connections, connection, connections
 from django.db.backends.postgresql.base import DatabaseWrapper as DjangosWrapper
 from django.db.utils import ProgrammingError
+from django.test.utils import CaptureQueriesContext
 from psycopg import adapt, pq
 
 from newsroom.postgresql import base as pg
 from tracker.models import Story
+from tracker.timeline import Timeline
 
-from .conftest import make_story
+from .conftest import make_event, make_quote, make_source, make_story
 
 UTC = datetime.UTC
 KARACHI = zoneinfo.ZoneInfo("Asia/Karachi")
@@ -236,3 +238,59 @@ def wait_for(condition, seconds=10):
         if time.monotonic() > deadline:
             pytest.fail("timed out")
         time.sleep(0.01)
+
+
+# --- Prepared statements ----------------------------------------------------
+
+
+def prepared_statements(wrapper=connection):
+    with wrapper.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def story_with_quotes(slug):
+    source = make_source(f"{slug}-source")
+    story = make_story(slug)
+    for n in range(3):
+        make_quote(make_event(story, f"e{n}", [source]), source, slug=f"q{n}")
+    return story
+
+
+@pytest.mark.django_db
+def test_the_story_pages_statements_are_prepared_once_and_still_logged():
+    first, second = story_with_quotes("first"), story_with_quotes("second")
+    before = prepared_statements()
+    Timeline.part_of(first.slug, 1)
+    prepared = prepared_statements()
+    assert len(prepared) == len(before) + 4, prepared  # story, outline, quotes, sources
+
+    with CaptureQueriesContext(connection) as queries:
+        timeline = Timeline.part_of(second.slug, 1)
+    assert len(queries) == 4  # logged as any query is
+    assert prepared_statements() == prepared  # another story, the same statements
+    assert [quote.slug for event in timeline.events for quote in event.published_quotes] == ["q0", "q1", "q2"]
+
+
+@pytest.mark.django_db
+def test_the_orms_queries_are_not_prepared():
+    story = story_with_quotes("orm")
+    before = prepared_statements()
+    for _ in range(10):
+        list(Story.objects.filter(slug=story.slug))
+        list(story.events.live().chronological())
+    assert prepared_statements() == before
+
+
+@pytest.mark.django_db
+def test_prepare_threshold_none_turns_preparing_off():
+    story = story_with_quotes("pooled")
+    options = {**connection.settings_dict["OPTIONS"], "prepare_threshold": None}
+    wrapper = pg.DatabaseWrapper({**connection.settings_dict, "OPTIONS": options}, alias="pooled")
+    try:
+        with wrapper.prepared_cursor() as cursor:
+            cursor.execute("SELECT id FROM tracker_story WHERE slug = %s", [story.slug])
+            assert cursor.fetchall() == []  # another connection: the test's row is not committed
+        assert prepared_statements(wrapper) == []
+    finally:
+        wrapper.close()

@@ -139,6 +139,23 @@ def placeholders(values):
     return ", ".join(["%s"] * len(values))
 
 
+def one_of(column, values):
+    """SQL saying `column` is one of `values`, and its parameters. PostgreSQL
+    takes them as one array, so the statement reads the same however many
+    there are, and is planned once (see `prepared`)."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(values)]
+    return f"{column} IN ({placeholders(values)})", list(values)
+
+
+def prepared(db):
+    """A cursor on `db` whose statements the database plans once and keeps,
+    where the backend offers one (newsroom.postgresql): this page's few
+    statements run on every request, and planning them cost PostgreSQL more
+    than running them."""
+    return db.prepared_cursor() if hasattr(db, "prepared_cursor") else db.cursor()
+
+
 @dataclass(frozen=True)
 class Columns:
     """Some of a model's fields, for a query written out: their SQL, and the
@@ -188,7 +205,7 @@ class Columns:
         """Instances from the rows of `sql` (which selects these columns, then
         the `extra` ones, set as plain attributes)."""
         db = connections[DEFAULT_DB_ALIAS]
-        with db.cursor() as cursor:
+        with prepared(db) as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         converters = self.converters(db)
@@ -307,11 +324,11 @@ def live_quotes(event_ids):
     """These events' published quotes, in the order they were recorded."""
     if not event_ids:
         return []
+    events, params = one_of("event_id", event_ids)
     sql = f"""
-        SELECT {QUOTE.sql} FROM {table(Quote)}
-        WHERE status = %s AND event_id IN ({placeholders(event_ids)}) ORDER BY created_at, id
+        SELECT {QUOTE.sql} FROM {table(Quote)} WHERE status = %s AND {events} ORDER BY created_at, id
     """  # noqa: S608 - names and placeholders only  # nosec B608
-    return QUOTE.instances(sql, [Status.PUBLISHED, *event_ids])
+    return QUOTE.instances(sql, [Status.PUBLISHED, *params])
 
 
 def cited_sources(source_ids):
@@ -326,15 +343,16 @@ def cited_sources(source_ids):
     # every source). UNION (not UNION ALL) drops repeated rows, so even a
     # cycle the database would allow (the form forbids it) ends the
     # recursion; a source in one has no root and counts as its own.
+    (seed, seed_params), (cited, params) = one_of("id", ids), one_of(f"{sources}.id", ids)
     sql = f"""
         WITH RECURSIVE chain(start_id, id, parent_id) AS (
-            SELECT id, id, derived_from_id FROM {sources} WHERE id IN ({placeholders(ids)})
+            SELECT id, id, derived_from_id FROM {sources} WHERE {seed}
             UNION
             SELECT start_id, parent_id, (SELECT s.derived_from_id FROM {sources} s WHERE s.id = chain.parent_id)
             FROM chain WHERE parent_id IS NOT NULL
         )
         SELECT {SOURCE.qualified(sources)}, COALESCE(root.id, {sources}.id) AS root_id
         FROM {sources} LEFT JOIN chain root ON root.start_id = {sources}.id AND root.parent_id IS NULL
-        WHERE {sources}.id IN ({placeholders(ids)})
+        WHERE {cited}
     """  # noqa: S608 - only quoted names and placeholders are interpolated  # nosec B608
-    return SOURCE.instances(sql, ids + ids, extra=("root_id",))
+    return SOURCE.instances(sql, seed_params + params, extra=("root_id",))

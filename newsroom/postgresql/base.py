@@ -10,6 +10,15 @@ psycopg's C loader returns the same values Django's does: aware, tzinfo
 "UTC" to it, and a UTC session prints every value with offset +00). So that
 loader is used then, and Django's in any other case.
 
+Prepared statements where they pay. The story page runs the same few
+statements on every request, and PostgreSQL spent longer planning them than
+running them. prepared_cursor() gives a cursor that binds parameters on the
+server and has each statement planned once per connection; Django's own
+cursors stay as they are (client-side binding, nothing prepared), so the ORM
+and the admin work as with Django's backend. Behind a connection pooler in
+transaction mode, it needs one that keeps prepared statements (PgBouncer
+1.21 or later, with max_prepared_statements set).
+
 Health checks without a round trip. With CONN_HEALTH_CHECKS Django sends
 ``SELECT 1`` before the first query of every request, so that a connection
 the server has closed (a restart, pg_terminate_backend, a shutdown) is
@@ -22,12 +31,13 @@ other is asked as before.
 """
 
 import select
+import sys
 from datetime import UTC
 from time import monotonic
 
 from django.db.backends.postgresql import base
-from django.db.backends.postgresql.psycopg_any import get_adapters_template
-from psycopg import adapt, pq
+from django.db.backends.postgresql.psycopg_any import get_adapters_template, register_tzloader
+from psycopg import Cursor, adapt, pq
 from psycopg._cmodule import _psycopg  # the C module psycopg itself uses, None without one
 from psycopg.postgres import types
 
@@ -71,6 +81,14 @@ if C_TIMESTAMPTZ_LOADER is not None:
     UTC_ADAPTERS.register_loader(TIMESTAMPTZ_OID, UTCTimestamptzLoader)
 
 
+class PreparedCursor(Cursor):
+    """Parameters bound on the server, and every statement prepared: planned on
+    its first run on the connection, and only run after that."""
+
+    def execute(self, query, params=None, *, prepare=True, binary=None):
+        return super().execute(query, params, prepare=prepare, binary=binary)
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     # When this connection's last cursor was made; None once an error has
     # followed. Taken per cursor, not when a request ends: Django calls the
@@ -86,10 +104,35 @@ class DatabaseWrapper(base.DatabaseWrapper):
         params = super().get_connection_params()
         if C_TIMESTAMPTZ_LOADER is not None and self.timezone is UTC:
             params["context"] = UTC_ADAPTERS
+        if "prepare_threshold" not in self.settings_dict["OPTIONS"]:
+            # Django sets none, and with none psycopg prepares nothing, even
+            # when asked. With this one only PreparedCursor prepares: Django's
+            # cursors bind on the client and never prepare. OPTIONS
+            # {"prepare_threshold": None} turns preparing off altogether.
+            params["prepare_threshold"] = sys.maxsize
         return params
 
+    preparing = False
+
+    def prepared_cursor(self):
+        """Django's cursor() (checked, wrapped and logged the same way), made a
+        PreparedCursor: for statements that run on nearly every request, each
+        with the same text whatever its parameters (no IN lists of varying
+        length: psycopg keeps the last 100 statements of a connection)."""
+        self.preparing = True
+        try:
+            return self.cursor()
+        finally:
+            self.preparing = False
+
     def create_cursor(self, name=None):
-        cursor = super().create_cursor(name)
+        if self.preparing and name is None:
+            cursor = PreparedCursor(self.connection)
+            # As Django's create_cursor does for its own cursors.
+            if self.timezone != self.connection.adapters.get_loader(TIMESTAMPTZ_OID, pq.Format.TEXT).timezone:
+                register_tzloader(self.timezone, cursor)
+        else:
+            cursor = super().create_cursor(name)
         self.last_used = monotonic()
         return cursor
 
