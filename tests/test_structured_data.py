@@ -1,12 +1,19 @@
 """What search engines and link previews read from the story page."""
 
+import datetime
 import json
 import re
 
 import pytest
+from django.core.serializers.json import DjangoJSONEncoder
 from django.test import override_settings
+from django.utils.translation import gettext_lazy
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from tracker.models import Quote, Status
+from tracker.structured_data import json_ld_script
 from tracker.templating import iso
 
 from .conftest import make_event, make_quote, make_source, make_story
@@ -119,3 +126,29 @@ def test_a_concluded_story_is_a_news_article_not_a_live_blog(client, seed):
     assert len(data["hasPart"]) == seed.events.live().count()
     assert "Concluded story" in html and "Developing story" not in html
     assert "a concluded story" in html  # the share image's alt text
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(), children, max_size=4),
+    max_leaves=20,
+)
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(JSON_VALUES)
+def test_the_script_holds_the_data_exactly_and_nothing_can_close_it(data):
+    """orjson writes it; json.dumps with the same separators is the reference."""
+    script = str(json_ld_script(data))
+    payload = script.removeprefix('<script type="application/ld+json">').removesuffix("</script>")
+    reference = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    assert payload == reference.replace("&", "\\u0026").replace("<", "\\u003C").replace(">", "\\u003E")
+    assert json.loads(payload) == data
+    assert not {"<", ">", "&"} & set(payload)
+
+
+def test_values_json_has_no_word_for_are_written_as_djangos_encoder_writes_them():
+    moment = datetime.datetime(2024, 2, 17, 12, 34, 56, 789012, tzinfo=datetime.UTC)
+    data = {"when": moment, "day": moment.date(), "label": gettext_lazy("Key event")}
+    payload = str(json_ld_script(data)).removeprefix('<script type="application/ld+json">').removesuffix("</script>")
+    assert json.loads(payload) == json.loads(json.dumps(data, cls=DjangoJSONEncoder))
