@@ -115,11 +115,13 @@ DATABASES = {
 }
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Django's backend with two costs of every request taken out: datetimes
-    # parsed by psycopg's C loader, and no SELECT 1 health check for a
-    # connection used a moment ago that the server has not closed
-    # (newsroom/postgresql/base.py says why both are safe).
+    # Django's backend with three costs of every request taken out: datetimes
+    # parsed by psycopg's C loader, no SELECT 1 health check for a connection
+    # used a moment ago that the server has not closed, and the story page's
+    # statements prepared (newsroom/postgresql/base.py says why each is safe).
     DATABASES["default"]["ENGINE"] = "newsroom.postgresql"
+    if not env_bool("DATABASE_PREPARED_STATEMENTS", True):  # for a pooler that cannot keep them
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers queue for the lock at the start of a transaction instead of

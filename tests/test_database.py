@@ -4,7 +4,10 @@ SELECT 1 health check only for a connection used a moment ago that the
 server has not closed."""
 
 import datetime
+import os
 import select
+import subprocess
+import sys
 import time
 import zoneinfo
 
@@ -294,3 +297,19 @@ def test_prepare_threshold_none_turns_preparing_off():
         assert prepared_statements(wrapper) == []
     finally:
         wrapper.close()
+
+
+@pytest.mark.parametrize(("value", "threshold"), [("0", None), (None, "unset")])
+def test_database_prepared_statements_0_sets_no_threshold(value, threshold):
+    env = {**os.environ, "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/test"}
+    env.pop("DATABASE_PREPARED_STATEMENTS", None)
+    if value is not None:
+        env["DATABASE_PREPARED_STATEMENTS"] = value
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(repr(settings.DATABASES['default']['OPTIONS'].get('prepare_threshold', 'unset')))"
+    )
+    run = subprocess.run(  # noqa: S603 - this interpreter, fixed code
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert run.stdout.strip() == repr(threshold)
