@@ -44,7 +44,8 @@ _static = functools.lru_cache(maxsize=256)(django_static)
 
 
 def _forget(setting, **kwargs):
-    if setting in ("DEBUG", "STATIC_URL", "STORAGES"):
+    # The settings on which Django resets its own static files storage, and DEBUG.
+    if setting in ("DEBUG", "STATIC_ROOT", "STATIC_URL", "STORAGES"):
         _static.cache_clear()
 
 

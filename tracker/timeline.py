@@ -103,9 +103,10 @@ class Timeline:
             by_pk[event].cited_sources.append(cited[source])
         for quote in quotes:
             # As select_related() fills them in, without the checks of assignment.
+            source = cited[quote.source_id]
             QUOTE_EVENT.set_cached_value(quote, by_pk[quote.event_id])
-            QUOTE_SOURCE.set_cached_value(quote, cited[quote.source_id])
-            quote.citation = quote.source.citation
+            QUOTE_SOURCE.set_cached_value(quote, source)
+            quote.citation = source.citation
             quote.event.published_quotes.append(quote)
         for event in events:
             event.independent_sources = sourcing.independent_count(event.cited_sources)

@@ -1,4 +1,4 @@
-"""Django's PostgreSQL backend, with two costs of every request taken out.
+"""Django's PostgreSQL backend, with three costs of every request taken out.
 
 Datetimes parsed in C. Django registers its own loader for timestamptz, so
 that values come back in its connection time zone; it subclasses psycopg's
@@ -99,6 +99,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
     # any error that may break a connection, cleared by a commit or rollback)
     # drops it.
     last_used = None
+    preparing = False  # set by prepared_cursor() while it makes its cursor
 
     def get_connection_params(self):
         params = super().get_connection_params()
@@ -111,8 +112,6 @@ class DatabaseWrapper(base.DatabaseWrapper):
             # {"prepare_threshold": None} turns preparing off altogether.
             params["prepare_threshold"] = sys.maxsize
         return params
-
-    preparing = False
 
     def prepared_cursor(self):
         """Django's cursor() (checked, wrapped and logged the same way), made a
