@@ -6,6 +6,8 @@ from django.apps import apps
 from django.contrib.auth.models import Group, User
 from django.contrib.contenttypes.models import ContentType
 
+from .admin_forms import form_data
+
 PASSWORD = "correct horse battery staple"
 
 
@@ -24,15 +26,5 @@ def restore_groups():
 
 
 def changelist_data(page, **changes):
-    """The list-editable rows of a changelist page as the browser would post them, with `changes`."""
-    formset = page.context["cl"].formset
-    data = {"_save": "Save"}
-    for form in [formset.management_form, *formset.forms]:
-        for name in form.fields:
-            value = form[name].value()
-            if value is True:
-                data[form.add_prefix(name)] = "on"
-            elif value not in (None, False):
-                data[form.add_prefix(name)] = str(value)
-    data.update(changes)
-    return data
+    """The list-editable rows of a changelist page as the browser posts them on Save, with `changes`."""
+    return form_data(page, form_id="changelist-form", **changes)

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from tracker.models import Event, Quote, Source, Status, Story
 
-from .admin_forms import confirm_delete, form_data
+from .admin_forms import add_row, confirm_delete, form_data
 from .conftest import make_event, make_quote, make_source, make_story
 
 
@@ -59,18 +59,8 @@ def test_editor_changes_an_event_and_adds_a_quote_inline_with_history_for_each(e
     source = make_source(text="The ministry said “it was necessary” on Wednesday.")
     event = make_event(make_story(), sources=[source])
     url = reverse("admin:tracker_event_change", args=[event.pk])
-    data = form_data(
-        editor_client.get(url),
-        headline="Ministry explains the block",
-        **{
-            "quotes-TOTAL_FORMS": "1",
-            "quotes-0-speaker": "Interior Ministry",
-            "quotes-0-text": "it was necessary",
-            "quotes-0-speech": "direct",
-            "quotes-0-source": str(source.pk),
-            "quotes-0-status": "published",
-        },
-    )
+    data = form_data(editor_client.get(url), headline="Ministry explains the block")
+    add_row(data, "quotes", speaker="Interior Ministry", text="it was necessary", source=source.pk, status="published")
     response = editor_client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     event.refresh_from_db()
@@ -85,18 +75,9 @@ def test_a_quote_not_in_its_source_is_refused_and_nothing_is_saved(editor_client
     source = make_source(text="The ministry said “it was necessary” on Wednesday.")
     event = make_event(make_story(), sources=[source])
     url = reverse("admin:tracker_event_change", args=[event.pk])
-    data = form_data(
-        editor_client.get(url),
-        headline="Changed headline",
-        **{
-            "quotes-TOTAL_FORMS": "1",
-            "quotes-0-speaker": "Interior Ministry",
-            "quotes-0-text": "it was unavoidable",
-            "quotes-0-speech": "direct",
-            "quotes-0-source": str(source.pk),
-            "quotes-0-status": "published",
-        },
-    )
+    data = form_data(editor_client.get(url), headline="Changed headline")
+    row = {"speaker": "Interior Ministry", "text": "it was unavoidable", "source": source.pk, "status": "published"}
+    add_row(data, "quotes", **row)
     response = editor_client.post(url, data)
     assert response.status_code == 200
     assert "do not occur in the source" in response.content.decode()
@@ -109,20 +90,18 @@ def test_editor_creates_a_story_with_an_inline_event(editor_client, editor):
     source = make_source()
     page = editor_client.get(reverse("admin:tracker_story_add"))
     data = form_data(
-        page,
-        title="Court hears X petition",
-        slug="court-hears-x-petition",
-        summary="A court hears a petition.",
-        status="draft",
-        **{
-            "events-TOTAL_FORMS": "1",
-            "events-0-headline": "Petition filed",
-            "events-0-slug": "petition-filed",
-            "events-0-date": "2024-04-01",
-            "events-0-date_precision": "month",
-            "events-0-sources": [str(source.pk)],
-            "events-0-status": "published",
-        },
+        page, title="Court hears X petition", slug="court-hears-x-petition", summary="A court hears a petition."
+    )
+    assert data["status"] == "draft"
+    add_row(
+        data,
+        "events",
+        headline="Petition filed",
+        slug="petition-filed",
+        date="2024-04-01",
+        date_precision="month",
+        sources=[source.pk],
+        status="published",
     )
     response = editor_client.post(reverse("admin:tracker_story_add"), data)
     assert response.status_code == 302, response.context["adminform"].form.errors
@@ -237,3 +216,43 @@ def test_a_deletion_confirmed_after_someone_else_s_edit_deletes_nothing(editor_c
         assert editor_client.post(url, forged).status_code == 302 and Event.objects.filter(pk=event.pk).exists()
     assert confirm_delete(editor_client, url).status_code == 302  # confirmed on the page as it is now
     assert not Event.objects.filter(pk=event.pk).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", ["story", "event", "source", "quote"])
+def test_every_add_form_saves_as_a_browser_posts_it(editor_client, model):
+    """A browser posts the hidden version input empty; the new object still starts at version 1."""
+    story, source = make_story(), make_source(text="The ministry said “it was necessary” on Wednesday.")
+    event = make_event(story, sources=[source])
+    typed = {
+        "story": {"title": "New story", "slug": "new-story", "summary": "Where it stands."},
+        "event": {"story": story.pk, "headline": "New event", "slug": "new-event", "date": "2024-04-18"},
+        "source": {"headline": "New source", "slug": "new-source", "text": "Archived words."},
+        "quote": {"event": event.pk, "speaker": "Minister", "text": "it was necessary", "source": source.pk},
+    }[model]
+    if model == "event":
+        typed["sources"] = [source.pk]
+    url = reverse(f"admin:tracker_{model}_add")
+    data = form_data(editor_client.get(url), **typed)
+    assert data["version"] == ""
+    response = editor_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    Model = {"story": Story, "event": Event, "source": Source, "quote": Quote}[model]
+    created = Model.objects.order_by("pk").last()
+    assert created.version == 1 and created.history.count() == 1
+
+
+@pytest.mark.django_db
+def test_two_new_quotes_with_blank_slugs_in_one_event_each_get_their_own(editor_client):
+    source = make_source(text="The ministry said “it was necessary” and “it was lawful” on Wednesday.")
+    event = make_event(make_story(), sources=[source])
+    url = reverse("admin:tracker_event_change", args=[event.pk])
+    data = form_data(editor_client.get(url))
+    for words in ("it was necessary", "it was lawful"):
+        add_row(data, "quotes", speaker="Interior Ministry", text=words, source=source.pk, slug="")
+    response = editor_client.post(url, data)
+    assert response.status_code == 302, response.context["inline_admin_formsets"][0].formset.errors
+    assert list(event.quotes.values_list("slug", "text")) == [
+        ("interior-ministry", "it was necessary"),
+        ("interior-ministry-2", "it was lawful"),
+    ]

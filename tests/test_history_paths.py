@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from tracker.models import Event, Quote, Source, Status, Story
 
-from .admin_forms import confirm_delete, form_data
+from .admin_forms import add_row, confirm_delete, form_data
 from .conftest import FIXTURES, ROOT, make_event, make_quote, make_source, make_story
 from .people import changelist_data
 
@@ -112,18 +112,8 @@ def test_each_action_writes_one_record_per_selected_object(editor_client, editor
 def test_inline_add_change_and_delete_write_one_record_each(editor_client, editor, world):
     url = reverse("admin:tracker_event_change", args=[world["event"].pk])
     counter = Counter()
-    data = form_data(
-        editor_client.get(url),
-        **{
-            "quotes-0-speaker_role": "Spokesperson",
-            "quotes-TOTAL_FORMS": "2",
-            "quotes-1-speaker": "Minister",
-            "quotes-1-text": "it was necessary",
-            "quotes-1-speech": "direct",
-            "quotes-1-source": str(world["source"].pk),
-            "quotes-1-status": "published",
-        },
-    )
+    data = form_data(editor_client.get(url), **{"quotes-0-speaker_role": "Spokesperson"})
+    add_row(data, "quotes", speaker="Minister", text="it was necessary", source=world["source"].pk, status="published")
     assert editor_client.post(url, data).status_code == 302
     # The event's own form is saved too (Django always saves it): one record.
     assert counter.written() == {"Event": 1, "Quote": 2}

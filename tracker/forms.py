@@ -46,11 +46,21 @@ class EditorialForm(forms.ModelForm):
             for field in record._history_m2m_fields:
                 target = f"{field.m2m_reverse_field_name()}_id"
                 self.initial[field.name] = [getattr(row, target) for row in getattr(record, field.name).all()]
+        slug = self.fields.get("slug")
+        if slug is not None and not slug.required:
+            # A slug left blank is made when the object is saved (a quote's
+            # from its speaker). Until then it is no value at all, so two new
+            # rows left blank are not duplicates of each other.
+            slug.empty_value = None
         if "status" in self.fields and not may_publish(self.user, self._meta.model):
             self._offer_drafts_only()
 
     def clean(self):
         cleaned_data = super().clean()
+        # The version is the locking's to keep: what the form posted is only
+        # the copy it was based on, never a value for the object (a new
+        # object's form posts it empty, which would overwrite the default).
+        posted_version = cleaned_data.pop("version", None)
         model = self._meta.model
         stored = None
         if not self.instance._state.adding:
@@ -59,7 +69,7 @@ class EditorialForm(forms.ModelForm):
                 raise ValidationError(f"This {model._meta.verbose_name} was deleted while you were editing it.")
             # A copy whose visible fields match the stored object loses nothing
             # by being saved over it, so only a changed one must be current.
-            based_on = cleaned_data.get("version") if self.changes_something() else stored.version
+            based_on = posted_version if self.changes_something() else stored.version
             if based_on is None:
                 raise ValidationError("This form did not say which version it was based on; reload the page.")
             if based_on != stored.version:
