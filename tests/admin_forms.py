@@ -102,10 +102,14 @@ def page_form(response, form_id=None):
     return max(forms, key=lambda form: len(form["fields"]))
 
 
-def form_data(response, submit="_save", form_id=None, **changes):
+ENTER = object()  # the form submitted by pressing Enter: with its first button
+
+
+def form_data(response, submit=ENTER, form_id=None, **changes):
     """The POST a browser sends from the page's form, after the editor made
     `changes` (name: value; a list for a multiple select; None unticks or
-    clears the control) and pressed the button named `submit` (None: none)."""
+    clears the control) and pressed the button named `submit` (by default
+    Enter, which presses the form's first button; None: no button)."""
     form = page_form(response, form_id)
     data = Post()
     data.names = form["names"]
@@ -114,6 +118,8 @@ def form_data(response, submit="_save", form_id=None, **changes):
             data[name] = [*(data[name] if isinstance(data[name], list) else [data[name]]), value]
         else:
             data[name] = value
+    if submit is ENTER:
+        submit = form["buttons"][0][0] if form["buttons"] else None
     if submit is not None:
         buttons = dict(form["buttons"])
         assert submit in buttons, f"no button {submit!r} on the form; it has {sorted(buttons)}"

@@ -64,6 +64,7 @@ def make_event(story, slug="event", sources=(), **fields):
     fields.setdefault("date", datetime.date(2024, 4, 17))
     fields.setdefault("date_precision", DatePrecision.DAY)
     fields.setdefault("headline", f"Headline {slug}")
+    fields.setdefault("status", Status.PUBLISHED)
     event = Event.objects.create(story=story, slug=slug, **fields)
     event.sources.set(sources)
     return event
@@ -71,4 +72,5 @@ def make_event(story, slug="event", sources=(), **fields):
 
 def make_quote(event, source, text="it was necessary", **fields):
     fields.setdefault("speaker", "Interior Ministry")
+    fields.setdefault("status", Status.PUBLISHED)
     return Quote.objects.create(event=event, source=source, text=text, **fields)

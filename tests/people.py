@@ -27,4 +27,4 @@ def restore_groups():
 
 def changelist_data(page, **changes):
     """The list-editable rows of a changelist page as the browser posts them on Save, with `changes`."""
-    return form_data(page, form_id="changelist-form", **changes)
+    return form_data(page, submit="_save", form_id="changelist-form", **changes)

@@ -38,14 +38,14 @@ def new_story(minutes=0, **fields):
 
 
 def new_event(story, minutes, sources, slug="block", **fields):
-    fields = {"date": datetime.date(2024, 2, 17), "headline": "Ministry blocks X", **fields}
+    fields = {"date": datetime.date(2024, 2, 17), "headline": "Ministry blocks X", "status": Status.PUBLISHED, **fields}
     event = save_at(Event(story=story, slug=slug), minutes, **fields)
     event.sources.set(sources)
     return event
 
 
 def new_quote(event, source, minutes, text="it was necessary", **fields):
-    fields = {"speaker": "Interior Ministry", **fields}
+    fields = {"speaker": "Interior Ministry", "status": Status.PUBLISHED, **fields}
     return save_at(Quote(event=event, source=source, text=text), minutes, **fields)
 
 

@@ -83,9 +83,13 @@ def newsroom(db):
     story = Story.objects.create(
         slug="open", title="Open story", summary="Open summary", status=Status.PUBLISHED, published_at=timezone.now()
     )
-    shown = Event.objects.create(story=story, slug="shown", headline=VISIBLE, date=datetime.date(2024, 2, 1))
+    shown = Event.objects.create(
+        story=story, slug="shown", headline=VISIBLE, date=datetime.date(2024, 2, 1), status=Status.PUBLISHED
+    )
     shown.sources.set([public_source])
-    Quote.objects.create(event=shown, source=public_source, text="it was needed", speaker="Official")
+    Quote.objects.create(
+        event=shown, source=public_source, text="it was needed", speaker="Official", status=Status.PUBLISHED
+    )
 
     only_drafts = secret_source("drafts-only-source")
     secret_quote(shown, only_drafts, "draft-quote", status=Status.DRAFT)

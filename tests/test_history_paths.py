@@ -112,8 +112,8 @@ def test_each_action_writes_one_record_per_selected_object(editor_client, editor
 def test_inline_add_change_and_delete_write_one_record_each(editor_client, editor, world):
     url = reverse("admin:tracker_event_change", args=[world["event"].pk])
     counter = Counter()
-    data = form_data(editor_client.get(url), **{"quotes-0-speaker_role": "Spokesperson"})
-    add_row(data, "quotes", speaker="Minister", text="it was necessary", source=world["source"].pk, status="published")
+    data = form_data(editor_client.get(url), submit="_publish", **{"quotes-0-speaker_role": "Spokesperson"})
+    add_row(data, "quotes", speaker="Minister", text="it was necessary", source=world["source"].pk)
     assert editor_client.post(url, data).status_code == 302
     # The event's own form is saved too (Django always saves it): one record.
     assert counter.written() == {"Event": 1, "Quote": 2}

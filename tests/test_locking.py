@@ -107,13 +107,13 @@ def test_a_stale_editable_list_row_is_refused_and_the_list_saves_nothing(two_edi
     bob_page = bob.get(url)
     rows = {form.instance.pk: i for i, form in enumerate(bob_page.context["cl"].formset.forms)}
     change = reverse("admin:tracker_event_change", args=[event.pk])
-    assert ann.post(change, form_data(ann.get(change), status="draft")).status_code == 302
+    assert ann.post(change, form_data(ann.get(change), submit="_withdraw")).status_code == 302
     data = changelist_data(bob_page, **{f"form-{rows[event.pk]}-is_key": "on", f"form-{rows[other.pk]}-is_key": "on"})
     response = bob.post(url, data)
     assert response.status_code == 200 and CONFLICT in response.content.decode()
     event.refresh_from_db()
     other.refresh_from_db()
-    assert event.status == Status.DRAFT and not event.is_key and not other.is_key
+    assert event.status == Status.UNPUBLISHED and not event.is_key and not other.is_key
 
 
 @pytest.mark.django_db

@@ -62,7 +62,7 @@ def test_reporters_may_draft_everything_and_publish_nothing_editors_may_publish(
 @pytest.mark.django_db
 def test_reporter_is_not_offered_publishing(reporter_client):
     page = reporter_client.get(reverse("admin:tracker_story_add")).content.decode()
-    assert 'value="draft"' in page and 'value="published"' not in page
+    assert 'name="_save_draft"' in page and 'name="_submit"' in page and 'name="_publish"' not in page
     for model in ("story", "event", "quote"):
         actions = reporter_client.get(reverse(f"admin:tracker_{model}_changelist")).context["action_form"]
         assert [name for name, _ in actions.fields["action"].choices if name] == ["delete_selected"]
@@ -71,7 +71,9 @@ def test_reporter_is_not_offered_publishing(reporter_client):
 @pytest.mark.django_db
 def test_reporter_cannot_add_a_published_story(reporter_client, denials):
     url = reverse("admin:tracker_story_add")
-    data = form_data(reporter_client.get(url), title="Scoop", slug="scoop", summary="S", status="published")
+    data = form_data(reporter_client.get(url), title="Scoop", slug="scoop", summary="S", submit=None)
+    assert "_publish" not in data.names  # offered Submit for review instead; the Publish below is forged
+    data["_publish"] = "Publish"
     data["published_at_0"], data["published_at_1"] = "2024-04-17", "10:00"
     response = reporter_client.post(url, data)
     assert response.status_code == 200
@@ -88,7 +90,8 @@ def test_reporter_drafts_a_story_and_cannot_publish_it_from_its_form(reporter_cl
     story = Story.objects.get(slug="scoop")
     assert story.status == Status.DRAFT and story.history.get().history_user == reporter
     change = reverse("admin:tracker_story_change", args=[story.pk])
-    response = reporter_client.post(change, form_data(reporter_client.get(change), status="published"))
+    forged = {**form_data(reporter_client.get(change), submit=None), "_publish": "Publish"}
+    response = reporter_client.post(change, forged)
     assert response.status_code == 200 and REFUSED_PUBLISH in response.content.decode()
     story.refresh_from_db()
     assert story.status == Status.DRAFT and story.history.count() == 1
@@ -119,11 +122,11 @@ def test_reporter_cannot_publish_an_event_through_the_story_inline(reporter_clie
     story = make_story(status=Status.DRAFT)
     source = make_source()
     change = reverse("admin:tracker_story_change", args=[story.pk])
-    data = form_data(reporter_client.get(change))
-    assert "events-__prefix__-status" in data.names
-    # The reporter's row offers no "Published"; the posted value is forged.
+    data = form_data(reporter_client.get(change), submit=None)
+    assert "events-__prefix__-publish" not in data.names  # a reporter's rows offer no publishing
     row = {"headline": "Petition filed", "slug": "petition-filed", "date": "2024-04-01", "sources": [source.pk]}
-    add_row(data, "events", **row, status="published")
+    index = add_row(data, "events", **row)
+    data.update({f"events-{index}-publish": "on", "_publish": "Publish"})  # forged
     response = reporter_client.post(change, data)
     assert response.status_code == 200 and REFUSED_PUBLISH in response.content.decode()
     assert not Event.objects.exists()
@@ -174,7 +177,7 @@ def test_reporter_cannot_publish_by_reverting_to_a_published_version(reporter_cl
     url = reverse("admin:tracker_story_simple_history", args=[story.pk, published_version.history_id])
     page = reporter_client.get(url)
     assert page.status_code == 200
-    response = reporter_client.post(url, form_data(editors_page(url), status="published"))
+    response = reporter_client.post(url, form_data(editors_page(url)))  # the version restores "Published"
     assert response.status_code == 200 and REFUSED_PUBLISH in response.content.decode()
     story.refresh_from_db()
     assert story.status == Status.UNPUBLISHED and story.history.count() == 2
@@ -242,7 +245,7 @@ def test_reporter_prepares_a_draft_event_and_quote_inside_a_published_story(repo
         sources=[source.pk],
     )
     add_row(data, "quotes", speaker="Interior Ministry", text="it was necessary", source=source.pk)
-    assert data["status"] == "draft"  # the form starts a reporter's work as a draft
+    assert "_save_draft" in data and "_submit" in data.names and "_publish" not in data.names
     response = reporter_client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     event = Event.objects.get(slug="ministry-confirms")

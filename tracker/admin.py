@@ -1,14 +1,16 @@
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.auth.models import User
 from django.db import models, transaction
 from django.db.models import OuterRef
 from django.shortcuts import redirect
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import admin_views
-from .forms import EditorialForm, for_user
+from . import admin_views, preview
+from .forms import PUBLISH, SAVE_DRAFT, SUBMIT, WITHDRAW, EditorialForm, InlineEditorialForm, for_request, pressed
 from .history import deletion_conflict_message, page_deltas
 from .locking import StaleEdit
 from .models import Event, Quote, Source, Status, Story, count_of
@@ -16,15 +18,18 @@ from .permissions import deny, log_denial, may_publish, refusal
 
 VERSION_FIELDSET = (None, {"fields": ["version"], "classes": ["hidden"]})
 
+# The admin's front page leads with what reporters have submitted for review.
+admin.site.index_template = "admin/tracker/index.html"
+
 
 @admin.action(description="Publish selected", permissions=["publish"])
 def publish(modeladmin, request, queryset):
     _save_each(modeladmin, request, queryset, "publish", "Published")
 
 
-@admin.action(description="Unpublish selected", permissions=["publish"])
+@admin.action(description="Withdraw selected", permissions=["publish"])
 def unpublish(modeladmin, request, queryset):
-    _save_each(modeladmin, request, queryset, "unpublish", "Unpublished")
+    _save_each(modeladmin, request, queryset, "unpublish", "Withdrawn")
 
 
 def _save_each(modeladmin, request, queryset, method, reason):
@@ -54,6 +59,36 @@ def _save_each(modeladmin, request, queryset, method, reason):
     modeladmin.message_user(request, f"{reason}: {len(objects)} item(s).{skipped}", messages.SUCCESS)
 
 
+def publication(obj):
+    """Where an object stands with readers, in words, for the admin."""
+    if obj.pk is None:
+        return "New: a draft until it is published"
+    if isinstance(obj, Story) and obj.is_scheduled():
+        when = timezone.localtime(obj.published_at)
+        return f"Scheduled for {when:%d %b %Y %H:%M %Z}"
+    label = obj.get_status_display()
+    if obj.is_awaiting_review():
+        label += f", submitted for review {timezone.localtime(obj.review_requested_at):%d %b %Y %H:%M %Z}"
+    return label
+
+
+# What each publication button does, in the editor's words, by who may publish
+# and whether the object is published: (button name, label).
+BUTTONS = {
+    (True, False): [(SAVE_DRAFT, "Save draft"), (PUBLISH, "Publish")],
+    (True, True): [(PUBLISH, "Publish changes"), (WITHDRAW, "Withdraw")],
+    (False, False): [(SAVE_DRAFT, "Save draft"), (SUBMIT, "Submit for review")],
+    (False, True): [],
+}
+DONE = {
+    SAVE_DRAFT: "Saved as a draft: readers do not see it.",
+    PUBLISH: "Published.",
+    WITHDRAW: "Withdrawn.",
+    SUBMIT: "Submitted for review: editors see it under Awaiting review.",
+}
+REASONS = {PUBLISH: "Published", WITHDRAW: "Withdrawn", SUBMIT: "Submitted for review"}
+
+
 class EditorialAdmin(SimpleHistoryAdmin):
     """What every editorial model's admin shares: forms that carry their
     version and their user's rights, publishing only with the publish
@@ -74,10 +109,31 @@ class EditorialAdmin(SimpleHistoryAdmin):
             record.history_delta_changes = helper.context_for_delta_changes(delta)
 
     def get_form(self, request, obj=None, **kwargs):
-        return for_user(super().get_form(request, obj, **kwargs), request.user)
+        return for_request(super().get_form(request, obj, **kwargs), request)
 
     def get_changelist_form(self, request, **kwargs):
-        return for_user(super().get_changelist_form(request, form=self.form, **kwargs), request.user)
+        return for_request(super().get_changelist_form(request, form=self.form, **kwargs), request)
+
+    @admin.display(description="publication")
+    def publication(self, obj):
+        return publication(obj)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if hasattr(self.model, "status"):
+            published = obj is not None and obj.status == Status.PUBLISHED
+            context["publication_buttons"] = BUTTONS[may_publish(request.user, self.model), published]
+            if published and not may_publish(request.user, self.model):
+                context["read_only_reason"] = (
+                    f"This {self.opts.verbose_name} is published, so only an editor can change or withdraw it "
+                    f"({editors()}). Ask one to make the change."
+                )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return super().response_add(_staying_after_draft(request), obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        return super().response_change(_staying_after_draft(request), obj)
 
     def get_fieldsets(self, request, obj=None):
         return [*super().get_fieldsets(request, obj), VERSION_FIELDSET]
@@ -100,9 +156,14 @@ class EditorialAdmin(SimpleHistoryAdmin):
         return super().response_action(request, queryset)
 
     def save_model(self, request, obj, form, change):
+        action = pressed(request.POST)
         if getattr(form, "reverting", False):
             obj._change_reason = f"Reverted to version {form.instance._history.version}"
+        elif action in REASONS:
+            obj._change_reason = REASONS[action]
         super().save_model(request, obj, form, change)
+        if action in DONE:
+            self.message_user(request, DONE[action], messages.SUCCESS)
 
     def save_formset(self, request, form, formset, change):
         for deleted in formset.deleted_forms:
@@ -157,15 +218,47 @@ class EditorialAdmin(SimpleHistoryAdmin):
         return redirect(request.path)
 
 
-class EditorialInline:
-    """Inline rows carry their version and their user's rights, like forms."""
+def _staying_after_draft(request):
+    """Save draft and Submit for review keep the editor on the form, as
+    "Save and continue editing" does: the work is still in progress."""
+    if pressed(request.POST) in (SAVE_DRAFT, SUBMIT):
+        request.POST = request.POST.copy()
+        request.POST["_continue"] = "1"
+    return request
 
-    form = EditorialForm
+
+def editors():
+    names = User.objects.filter(groups__name="Editors", is_active=True).order_by("username")
+    shown = [user.get_full_name() or user.username for user in names[:5]]
+    return "Editors: " + ", ".join(shown) if shown else "the Editors group"
+
+
+def _without(field, name):
+    """A `fields` entry (a name, or a tuple of names on one line) without `name`."""
+    return tuple(part for part in field if part != name) if isinstance(field, tuple) else field
+
+
+class EditorialInline:
+    """Inline rows carry their version and their user's rights, like forms;
+    a draft row offers to be published with its parent."""
+
+    form = InlineEditorialForm
+    readonly_fields = ["publication"]
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
-        formset.form = for_user(formset.form, request.user)
+        formset.form = for_request(formset.form, request)
         return formset
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if may_publish(request.user, self.model):
+            return fields
+        return [_without(field, "publish") for field in fields if field != "publish"]
+
+    @admin.display(description="publication")
+    def publication(self, obj):
+        return publication(obj)
 
     def get_fieldsets(self, request, obj=None):
         return [*super().get_fieldsets(request, obj), VERSION_FIELDSET]
@@ -173,7 +266,7 @@ class EditorialInline:
 
 class EventInline(EditorialInline, admin.TabularInline):
     model = Event
-    fields = ["date", "date_precision", "date_label", "headline", "slug", "sources", "is_key", "status"]
+    fields = ["date", "date_precision", "date_label", "headline", "slug", "sources", "is_key", "publication", "publish"]
     autocomplete_fields = ["sources"]
     prepopulated_fields = {"slug": ["headline"]}
     show_change_link = True
@@ -183,7 +276,14 @@ class EventInline(EditorialInline, admin.TabularInline):
 class QuoteInline(EditorialInline, admin.StackedInline):
     model = Quote
     fk_name = "event"
-    fields = [("speaker", "speaker_role"), "text", ("speech", "source"), "variant_of", ("slug", "status")]
+    fields = [
+        ("speaker", "speaker_role"),
+        "text",
+        ("speech", "source"),
+        "variant_of",
+        "slug",
+        ("publication", "publish"),
+    ]
     autocomplete_fields = ["source", "variant_of"]
     extra = 0
 
@@ -196,11 +296,14 @@ class PublicationFilter(admin.SimpleListFilter):
         return [
             ("live", "Published (public now)"),
             ("scheduled", "Scheduled"),
+            ("review", "Awaiting review"),
             (Status.DRAFT, Status.DRAFT.label),
             (Status.UNPUBLISHED, Status.UNPUBLISHED.label),
         ]
 
     def queryset(self, request, queryset):
+        if self.value() == "review":
+            return queryset.awaiting_review()
         if self.value() == "live":
             return queryset.published()
         if self.value() == "scheduled":
@@ -211,14 +314,14 @@ class PublicationFilter(admin.SimpleListFilter):
 
 
 @admin.register(Story)
-class StoryAdmin(EditorialAdmin):
-    list_display = ["title", "publication", "published_at", "updated_at", "event_count"]
+class StoryAdmin(preview.PreviewLinks, EditorialAdmin):
+    list_display = ["title", "publication", "published_at", "updated_at", "event_count", "preview_link"]
     list_filter = [PublicationFilter]
     search_fields = ["title", "summary"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
-    fields = ["title", "slug", "summary", "is_developing", ("status", "published_at"), "events_list"]
-    readonly_fields = ["events_list"]
+    fields = ["title", "slug", "summary", "is_developing", ("publication", "published_at"), "events_list"]
+    readonly_fields = ["publication", "events_list"]
     inlines = [EventInline]
     actions = [publish, unpublish]
     # A long-running story can have thousands of events; past this many its
@@ -227,16 +330,21 @@ class StoryAdmin(EditorialAdmin):
 
     def get_urls(self):
         as_of = self.admin_site.admin_view(admin_views.story_as_of(self))
-        return [path("<path:object_id>/as-of/", as_of, name="tracker_story_as_of"), *super().get_urls()]
+        shown = self.admin_site.admin_view(preview.story_preview(self))
+        whole = self.admin_site.admin_view(admin_views.story_history(self))
+        return [
+            path("<path:object_id>/as-of/", as_of, name="tracker_story_as_of"),
+            path("<path:object_id>/whole-history/", whole, name="tracker_story_whole_history"),
+            path("<path:object_id>/preview/", shown, name=preview.URL_NAME),
+            *super().get_urls(),
+        ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(event_count=count_of(Event.objects.filter(story=OuterRef("pk"))))
 
     @admin.display(description="publication", ordering="status")
     def publication(self, story):
-        if story.is_scheduled():
-            return f"Scheduled for {story.published_at:%d %b %Y %H:%M %Z}"
-        return story.get_status_display()
+        return publication(story)
 
     def get_inlines(self, request, obj):
         # A form posted with the inline keeps it, whatever the count is now.
@@ -257,21 +365,22 @@ class StoryAdmin(EditorialAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(EditorialAdmin):
-    list_display = ["headline", "date_display", "story", "is_key", "status", "source_count"]
+class EventAdmin(preview.PreviewLinks, EditorialAdmin):
+    list_display = ["headline", "date_display", "story", "is_key", "status", "source_count", "preview_link"]
     list_editable = ["is_key", "status"]
     show_full_result_count = False  # a filtered list does not also count the whole table
-    list_filter = ["story", "is_key", "status", "date_precision"]
+    list_filter = ["story", "is_key", PublicationFilter, "date_precision"]
     list_select_related = ["story"]
     search_fields = ["headline", "description", "date_label"]
     date_hierarchy = "date"
     prepopulated_fields = {"slug": ["headline"]}
     autocomplete_fields = ["story", "sources"]
     fieldsets = [
-        (None, {"fields": ["story", "headline", "slug", "description", "is_key", "status"]}),
+        (None, {"fields": ["story", "headline", "slug", "description", "is_key", "publication"]}),
         ("When", {"fields": [("date", "date_precision", "date_label")]}),
         ("Sourcing", {"fields": ["sources", "disagreement"]}),
     ]
+    readonly_fields = ["publication"]
     inlines = [QuoteInline]
     actions = [publish, unpublish]
 
@@ -318,12 +427,13 @@ class SourceAdmin(EditorialAdmin):
 
 
 @admin.register(Quote)
-class QuoteAdmin(EditorialAdmin):
-    list_display = ["__str__", "speaker", "speech", "source", "event", "status"]
+class QuoteAdmin(preview.PreviewLinks, EditorialAdmin):
+    list_display = ["__str__", "speaker", "speech", "source", "event", "status", "preview_link"]
     list_editable = ["status"]
-    list_filter = ["speech", "status", "event__story"]
+    list_filter = ["speech", PublicationFilter, "event__story"]
     list_select_related = ["source", "event", "event__story"]
     search_fields = ["text", "speaker", "speaker_role"]
     autocomplete_fields = ["event", "source", "variant_of"]
-    fields = ["event", "slug", ("speaker", "speaker_role"), "text", ("speech", "source"), "variant_of", "status"]
+    fields = ["event", "slug", ("speaker", "speaker_role"), "text", ("speech", "source"), "variant_of", "publication"]
+    readonly_fields = ["publication"]
     actions = [publish, unpublish]

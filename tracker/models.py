@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.text import slugify
 
 from .history import History
@@ -17,7 +17,7 @@ from .locking import Versioned
 class Status(models.TextChoices):
     DRAFT = "draft", "Draft"
     PUBLISHED = "published", "Published"
-    UNPUBLISHED = "unpublished", "Unpublished"
+    UNPUBLISHED = "unpublished", "Withdrawn"  # taken down after publication; the stored value predates the label
 
 
 STATUS_HELP = (
@@ -34,9 +34,18 @@ def normalise_text(text):
 
 
 class Publishable(Versioned):
-    """Something with a publication state; readers see only what is published."""
+    """Something with a publication state; readers see only what is published.
 
-    status = models.CharField(max_length=12, choices=Status, default=Status.PUBLISHED, help_text=STATUS_HELP)
+    Everything starts as a draft: only an editor's explicit Publish puts it in
+    front of readers. A reporter's "Submit for review" stamps
+    `review_requested_at`, which lists the draft for editors until it is
+    published.
+    """
+
+    status = models.CharField(max_length=12, choices=Status, default=Status.DRAFT, help_text=STATUS_HELP)
+    review_requested_at = models.DateTimeField(
+        "submitted for review", null=True, blank=True, editable=False, help_text="When a reporter asked for review."
+    )
 
     class Meta:
         abstract = True
@@ -46,9 +55,22 @@ class Publishable(Versioned):
 
     def publish(self):
         self.status = Status.PUBLISHED
+        self.review_requested_at = None
 
     def unpublish(self):
         self.status = Status.UNPUBLISHED
+
+    def submit_for_review(self):
+        self.review_requested_at = self.review_requested_at or timezone.now()
+
+    def is_awaiting_review(self):
+        return self.review_requested_at is not None and self.status != Status.PUBLISHED
+
+
+class PublishableQuerySet(models.QuerySet):
+    def awaiting_review(self):
+        """Drafts a reporter has submitted for an editor to publish."""
+        return self.exclude(status=Status.PUBLISHED).filter(review_requested_at__isnull=False)
 
 
 def count_of(rows):
@@ -62,7 +84,7 @@ def count_of(rows):
 # --- Story -------------------------------------------------------------------
 
 
-class StoryQuerySet(models.QuerySet):
+class StoryQuerySet(PublishableQuerySet):
     def published(self):
         """Stories the public may see: published, and the publication time has come."""
         return self.filter(status=Status.PUBLISHED, published_at__lte=timezone.now())
@@ -85,7 +107,7 @@ class Story(Publishable):
     """A developing news story, told as a timeline of events."""
 
     title = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=200, unique=True, help_text="The story's address: /stories/<slug>/.")
+    slug = models.SlugField(max_length=200, unique=True, help_text="The story's address: /stories/your-slug/.")
     summary = models.TextField(help_text="Two or three sentences: where the story stands now.")
     is_developing = models.BooleanField(
         "developing",
@@ -205,8 +227,16 @@ class Source(Versioned):
         permissions = [("publish_source", "Can change a source that readers can see")]
 
     def __str__(self):
-        title = self.headline or f"Untitled ({self.slug})"
-        return f"{self.outlet}: {title}" if self.outlet else title
+        return f"{self.outlet}: {self.display_name}" if self.outlet else self.display_name
+
+    @property
+    def display_name(self):
+        """What the source is called wherever it is named: its headline, or what
+        kind of untitled source it is and its date ("Untitled news report, 18 April 2024")."""
+        if self.headline:
+            return self.headline
+        title = f"Untitled {self.get_kind_display().lower()}"
+        return f"{title}, {dateformat.format(self.published_on, 'j F Y')}" if self.published_on else title
 
     def get_absolute_url(self):
         return reverse("tracker:source_detail", kwargs={"pk": self.pk})
@@ -236,7 +266,7 @@ class DatePrecision(models.TextChoices):
 CHRONOLOGICAL = (models.F("date").asc(nulls_last=True), "created_at", "pk")
 
 
-class EventQuerySet(models.QuerySet):
+class EventQuerySet(PublishableQuerySet):
     def live(self):
         """Published events, whatever their story's state: for use under a public story."""
         return self.filter(status=Status.PUBLISHED)
@@ -354,7 +384,7 @@ class Speech(models.TextChoices):
     REPORTED = "reported", "Reported (paraphrased by the source)"
 
 
-class QuoteQuerySet(models.QuerySet):
+class QuoteQuerySet(PublishableQuerySet):
     def live(self):
         """Published quotes, whatever their event's state: for use under a public event."""
         return self.filter(status=Status.PUBLISHED)
@@ -447,10 +477,9 @@ class Quote(Publishable):
     def clean(self):
         errors = {}
         if self.source_id and self.text and normalise_text(self.text) not in normalise_text(self.source.text):
-            errors["text"] = (
-                "These words do not occur in the source's archived text. "
-                "Copy them exactly as printed (only quote marks and spacing may differ)."
-            )
+            from .passages import not_verbatim_message  # passages imports this module
+
+            errors["text"] = not_verbatim_message(self.text, self.source.text)
         if self.variant_of_id:
             if self.variant_of.variant_of_id:
                 errors["variant_of"] = "Point at the first wording of the statement, not at another variant."
