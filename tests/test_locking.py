@@ -256,3 +256,34 @@ def test_two_editors_browsers_posting_the_same_form_at_once_exactly_one_is_saved
     winner = "ann" if responses[0].status_code == 302 else "bob"
     assert event.headline == f"Headline by {winner}"
     assert event.history.filter(headline__startswith="Headline by").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_refused_change_form_shows_the_current_version_with_the_editor_s_own_values_to_reapply(two_editors, event):
+    ann, bob = two_editors
+    url = reverse("admin:tracker_event_change", args=[event.pk])
+    ann_page, bob_page = ann.get(url), bob.get(url)
+    ann_saves = form_data(ann_page, headline="Ann's headline", disagreement="Ann's note", submit="_publish")
+    assert ann.post(url, ann_saves).status_code == 302
+    bobs = form_data(bob_page, headline="Bob's headline", description="Bob's notes", submit="_publish")
+    response = bob.post(url, bobs)
+    assert response.status_code == 200 and CONFLICT in response.content.decode()
+    form = response.context["adminform"].form
+    # Only Bob changed the description: his words stay. Only Ann changed the
+    # note on disagreement: hers shows. Both changed the headline: hers shows,
+    # with his beside it and a button to put his back.
+    assert form["description"].value() == "Bob's notes"
+    assert form["disagreement"].value() == "Ann's note"
+    assert form["headline"].value() == "Ann's headline"
+    html = response.content.decode()
+    assert 'class="yours">Bob&#x27;s headline</q>' in html
+    assert 'data-field="headline" data-value="Bob&#x27;s headline"' in html
+    assert "Ann&#x27;s note" in html and form["version"].value() == str(Event.objects.get(pk=event.pk).version)
+    event.refresh_from_db()
+    assert event.headline == "Ann's headline" and event.description == ""
+
+    # Saving the form as it is now shown keeps both editors' work.
+    again = form_data(response, submit="_publish")
+    assert bob.post(url, again).status_code == 302
+    event.refresh_from_db()
+    assert (event.headline, event.description, event.disagreement) == ("Ann's headline", "Bob's notes", "Ann's note")

@@ -97,6 +97,10 @@ class EditorialAdmin(SimpleHistoryAdmin):
     form = EditorialForm
     object_history_list_template = "admin/tracker/object_history_list.html"
 
+    class Media:
+        # Warns before leaving a changed form; puts an editor's words back after a refused save.
+        js = ["tracker/admin/keep-typing.js"]
+
     def get_urls(self):
         compare = self.admin_site.admin_view(admin_views.compare_versions(self))
         name = f"{self.opts.app_label}_{self.opts.model_name}_compare"
@@ -287,6 +291,11 @@ class QuoteInline(EditorialInline, admin.StackedInline):
     autocomplete_fields = ["source", "variant_of"]
     extra = 0
 
+    class Media:
+        # The source's archived text beside the quote's; selected words fill it in.
+        js = ["admin/js/jquery.init.js", admin_views.QUOTE_PICKER_SCRIPT]
+        css = {"all": ["tracker/admin/quote-picker.css"]}
+
 
 class PublicationFilter(admin.SimpleListFilter):
     title = "publication"
@@ -380,9 +389,17 @@ class EventAdmin(preview.PreviewLinks, EditorialAdmin):
         ("When", {"fields": [("date", "date_precision", "date_label")]}),
         ("Sourcing", {"fields": ["sources", "disagreement"]}),
     ]
+    correction_fieldset = ("Correction", {"fields": ["correction"]})
     readonly_fields = ["publication"]
     inlines = [QuoteInline]
     actions = [publish, unpublish]
+
+    def get_fieldsets(self, request, obj=None):
+        # A correction note is asked for where readers saw the earlier text.
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and (obj.status == Status.PUBLISHED or obj.correction):
+            return [*fieldsets, self.correction_fieldset]
+        return fieldsets
 
     def get_queryset(self, request):
         cited = Event.sources.through.objects.filter(event=OuterRef("pk"))
@@ -413,6 +430,10 @@ class SourceAdmin(EditorialAdmin):
     ]
     delete_selected_confirmation_template = "admin/tracker/source/delete_selected_confirmation.html"
 
+    def get_urls(self):
+        text = self.admin_site.admin_view(admin_views.source_text(self))
+        return [path("<path:object_id>/text/", text, name="tracker_source_text"), *super().get_urls()]
+
     def get_deleted_objects(self, objs, request):
         """Refuse, as for a source quotes are taken from, to leave an event
         citing no source: every event is attributed to those who reported it."""
@@ -437,3 +458,8 @@ class QuoteAdmin(preview.PreviewLinks, EditorialAdmin):
     fields = ["event", "slug", ("speaker", "speaker_role"), "text", ("speech", "source"), "variant_of", "publication"]
     readonly_fields = ["publication"]
     actions = [publish, unpublish]
+
+    class Media:
+        # The source's archived text beside the quote's; selected words fill it in.
+        js = ["admin/js/jquery.init.js", admin_views.QUOTE_PICKER_SCRIPT]
+        css = {"all": ["tracker/admin/quote-picker.css"]}

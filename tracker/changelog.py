@@ -96,6 +96,7 @@ def _event_version(record, links):
             "Headline": record.headline,
             "Description": record.description,
             "Sources disagree": record.disagreement,
+            "Correction": record.correction,
         },
         cites=tuple(sorted(links.get(record.history_id, ()))),
         slug=record.slug,

@@ -7,6 +7,7 @@ fetched from other sites (a newsroom embedding the timeline with TimelineJS).
 from django.db.models import Prefetch
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
+from django.utils import dateformat, timezone
 from django.utils.html import escape, format_html, format_html_join
 
 from .models import DatePrecision, Quote, Source, Story
@@ -78,6 +79,9 @@ def _event(event, statements):
         "headline": event.headline,
         "description": event.description,
         "disagreement": event.disagreement,
+        "correction": {"note": event.correction, "corrected_at": event.corrected_at.isoformat()}
+        if event.correction
+        else None,
         "key_event": event.is_key,
         "sources": [source.slug for source in event.sources.all()],
         "quotes": [
@@ -146,6 +150,9 @@ def event_html(event):
     parts = [format_html("<p>{}</p>", event.description)] if event.description else []
     if event.disagreement:
         parts.append(format_html("<p>Sources disagree: {}</p>", event.disagreement))
-    sources = format_html_join("; ", "{}", ((str(source),) for source in event.sources.all()))
+    if event.correction:
+        when = dateformat.format(timezone.localtime(event.corrected_at), "j F Y")
+        parts.append(format_html("<p>Corrected {}: {}</p>", when, event.correction))
+    sources = format_html_join("; ", "{}", ((source.display_name,) for source in event.sources.all()))
     parts.append(format_html("<p>Reported by: {}</p>", sources))
     return "".join(parts)

@@ -6,8 +6,9 @@ from functools import cached_property
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.html import format_html
 
-from .history import completing_record, conflict_message
+from .history import completing_record, conflict_message, differences, record_of_version
 from .locking import current_version
 from .models import Status
 from .permissions import log_denial, may_publish, refusal
@@ -33,6 +34,57 @@ class VersionField(forms.IntegerField):
 # button pressed, so no single Save publishes by surprise.
 SAVE_DRAFT, SUBMIT, PUBLISH, WITHDRAW = "_save_draft", "_submit", "_publish", "_withdraw"
 ACTIONS = (SAVE_DRAFT, SUBMIT, PUBLISH, WITHDRAW)
+
+
+def _widget(field):
+    """The field's own widget, inside the admin's wrappers (the related-object links)."""
+    widget = field.widget
+    while not isinstance(widget, forms.MultiWidget) and hasattr(widget, "widget"):
+        widget = widget.widget
+    return widget
+
+
+def _put_value(data, name, field, value):
+    """Put `value` into POST-like `data` as the field's widget would post it."""
+    widget = _widget(field)
+    value = field.prepare_value(value)
+    if isinstance(widget, forms.MultiWidget):
+        for suffix, part, sub in zip(widget.widgets_names, widget.decompress(value), widget.widgets, strict=True):
+            data[name + suffix] = sub.format_value(part) or ""
+    elif isinstance(widget, forms.CheckboxInput):
+        data.setlist(name, ["on"] if value else [])
+    elif isinstance(widget, forms.SelectMultiple):
+        data.setlist(name, [str(v.pk if hasattr(v, "pk") else v) for v in value or ()])
+    else:
+        shown = widget.format_value(value)
+        data.setlist(name, [str(v) for v in shown] if isinstance(shown, list) else [shown or ""])
+
+
+def _same(value, record, name):
+    """Whether a cleaned form value equals what history `record` holds for field `name`."""
+    field = record.instance_type._meta.get_field(name)
+    if field.many_to_many:
+        target = f"{field.m2m_reverse_field_name()}_id"
+        return {v.pk for v in value} == {getattr(row, target) for row in getattr(record, name).all()}
+    then = getattr(record, field.attname)
+    return (value.pk if hasattr(value, "pk") else value) == then
+
+
+def _yours(name, field, mine):
+    """The error beside a field both editors changed: the editor's own value, to use again."""
+    shown = "; ".join(mine) if len(mine) != 1 else mine[0]
+    button = ""
+    if not isinstance(_widget(field), forms.Select | forms.CheckboxInput | forms.MultiWidget):  # typed text
+        button = format_html(
+            ' <button type="button" class="use-mine" data-field="{}" data-value="{}">Use yours again</button>',
+            name,
+            shown,
+        )
+    return format_html(
+        'Changed meanwhile by someone else; the field now shows their version. Yours was: <q class="yours">{}</q>{}',
+        shown,
+        button,
+    )
 
 
 def pressed(post):
@@ -98,6 +150,8 @@ class EditorialForm(forms.ModelForm):
             if based_on is None:
                 raise ValidationError("This form did not say which version it was based on; reload the page.")
             if based_on != stored.version:
+                if self.prefix is None and not self.reverting:
+                    self._rebase(stored, based_on)  # a change form: offer the editor's values beside
                 raise ValidationError(conflict_message(stored, based_on))
             self.instance.version = based_on
         status = self.requested_status(cleaned_data)
@@ -109,6 +163,26 @@ class EditorialForm(forms.ModelForm):
         if status is not None and "status" not in self.fields:
             self._apply_status(status, cleaned_data)
         return cleaned_data
+
+    def _rebase(self, stored, based_on):
+        """Redisplay a refused change form on the current version, losing none
+        of the editor's typing: a field only they changed keeps their value, a
+        field only the other editor changed shows the current value, and a
+        field both changed shows the current value with theirs beside it and
+        a button to use it again (static/tracker/admin/keep-typing.js)."""
+        base = record_of_version(type(stored), stored.pk, based_on)
+        changed_meanwhile = set(differences(base, stored)) if base is not None else set(self.fields)
+        data = self.data.copy()
+        for name in self.changed_data:
+            if name not in changed_meanwhile or name not in self.cleaned_data:
+                continue
+            field = self.fields[name]
+            mine = data.getlist(self.add_prefix(name))
+            _put_value(data, self.add_prefix(name), field, self.get_initial_for_field(field, name))
+            if base is None or not _same(self.cleaned_data[name], base, name):
+                self.add_error(name, _yours(self.add_prefix(name), field, mine))
+        data[self.add_prefix("version")] = str(stored.version)
+        self.data = data
 
     def _apply_status(self, status, cleaned_data):
         instance = self.instance

@@ -315,6 +315,14 @@ class Event(Publishable):
     disagreement = models.TextField(
         blank=True, help_text="Where sources disagree about this event, say how, naming them."
     )
+    correction = models.TextField(
+        "correction note",
+        blank=True,
+        help_text="Public. When you correct a published event, say what was wrong, e.g. "
+        "'An earlier version gave the date as 18 February.' Readers see it on the event, in the changelog and "
+        "the feed; the change reason stays internal.",
+    )
+    corrected_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -345,6 +353,10 @@ class Event(Publishable):
     def save(self, *args, **kwargs):
         if self.date_precision == DatePrecision.MONTH and self.date:
             self.date = self.date.replace(day=1)
+        if not self.correction:
+            self.corrected_at = None
+        elif self._state.adding or not Event._base_manager.filter(pk=self.pk, correction=self.correction).exists():
+            self.corrected_at = timezone.now()  # a new note dates the correction it describes
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
