@@ -120,7 +120,8 @@ def _note_linked_events(sender, instance, **kwargs):
 
 def _record_unlinked_events(sender, instance, **kwargs):
     for event in instance.__dict__.pop("_linked_events", []):
-        record_change(event, f"Source deleted: {instance}"[:100])
+        limit = event.history.model._meta.get_field("history_change_reason").max_length
+        record_change(event, _shorten(f"Source deleted: {instance}", limit))
 
 
 # Deleting a source removes it from the events citing it without any
@@ -289,4 +290,10 @@ def _changed_since(stored, based_on, doing):
 
 
 def _shorten(text, limit=80):
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """`text`, or as many of its words as fit in `limit` characters with "…"
+    after them: never cut inside a word, unless the first alone is too long."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    words = cut.rstrip() if text[limit - 1].isspace() else re.sub(r"\S+$", "", cut).rstrip()
+    return (words or cut) + "…"

@@ -74,15 +74,17 @@ class Timeline:
         return timeline
 
     @classmethod
-    def loaded(cls, story, events, links=None):
+    def loaded(cls, story, events, links=None, quotes=None):
         """A timeline of `events`, with the sources they cite and their published
         quotes loaded and worked out; `links`, the (event id, source id) pairs of
-        what the events cite, when the caller has them already. Each source is
-        loaded once however often it is cited, so what is worked out about it is
-        worked out once."""
+        what the events cite, when the caller has them already; `quotes`, the
+        events' quotes to show instead of their published ones (the staff
+        preview's, drafts included), in the order they were recorded. Each
+        source is loaded once however often it is cited, so what is worked out
+        about it is worked out once."""
         by_pk = {event.pk: event for event in events}
         links = cited_by(list(by_pk)) if links is None else links
-        quotes = live_quotes(list(by_pk))
+        quotes = live_quotes(list(by_pk)) if quotes is None else quotes
         ids = {source for _, source in links} | {quote.source_id for quote in quotes}
         # Undated sources last, the same on every database; each event lists
         # its sources in the same order, by their numbers.

@@ -1,1 +1,0 @@
-"""Django's PostgreSQL backend, cheaper per request (base.py says how)."""
