@@ -36,7 +36,8 @@ if not SECRET_KEY and DEBUG:
     SECRET_KEY = DEVELOPMENT_SECRET_KEY
 if not DEBUG and SECRET_KEY in ("", DEVELOPMENT_SECRET_KEY):
     raise ImproperlyConfigured(
-        "SECRET_KEY must be set to a long random value when DEBUG is off (set DEBUG=1 for local development)."
+        "SECRET_KEY must be set when DEBUG is off: set DEBUG=1 for local development, "
+        "or SECRET_KEY for production (a long random value)."
     )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
@@ -114,29 +115,26 @@ DATABASES = {
     )
 }
 
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Django's backend with three costs of every request taken out: datetimes
-    # parsed by psycopg's C loader, no SELECT 1 health check for a connection
-    # used a moment ago that the server has not closed, and the story page's
-    # statements prepared (newsroom/postgresql/base.py says why each is safe).
-    DATABASES["default"]["ENGINE"] = "newsroom.postgresql"
-    if not env_bool("DATABASE_PREPARED_STATEMENTS", True):  # for a pooler that cannot keep them
-        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
-
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers queue for the lock at the start of a transaction instead of
     # failing halfway through it when another request writes at the same time.
     DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
     # Tests use a file, not memory, so that concurrent connections share it
-    # and lock it as they do a real database.
-    DATABASES["default"]["TEST"] = {"NAME": BASE_DIR / "tests.sqlite3"}
+    # and lock it as they do a real database; one per test run, so that two
+    # runs in one checkout do not delete each other's.
+    DATABASES["default"]["TEST"] = {"NAME": BASE_DIR / f"tests-{os.getpid()}.sqlite3"}
 
 if os.environ.get("REDIS_URL"):
+    # The cache is never the source of truth: a Redis that is down or frozen
+    # costs a request a fraction of a second, then pages are rendered from
+    # the database for a moment (tracker/caching.py) and saves go on.
+    redis_timeout = float(os.environ.get("REDIS_TIMEOUT", "0.25"))
     CACHES = {
         "default": {
-            "BACKEND": "newsroom.cache.Cache",  # Django's RedisCache, lighter per call
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ["REDIS_URL"],
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "tracker"),
+            "OPTIONS": {"socket_connect_timeout": redis_timeout, "socket_timeout": redis_timeout},
         }
     }
 else:
@@ -157,6 +155,8 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+# Dates and times printed with the language's formats (the admin's) name their zone.
+FORMAT_MODULE_PATH = ["newsroom.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -223,11 +223,20 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Admin login throttling: after 5 failed logins from one client address,
-# that address is refused for 15 minutes (HTTP 429), even with the right password.
+# Admin login throttling (tracker/lockout.py): after 5 failed logins to one
+# account from one client address, that account is refused from that address
+# for 15 minutes (HTTP 429, templates/429.html), even with the right password;
+# colleagues behind the same office address are not. After 20 failed logins
+# to one account from any addresses, the account is refused from everywhere.
+# The cool-off runs from the latest failure. Editors can unlock sooner by
+# deleting the account's access attempts in the admin.
 AXES_FAILURE_LIMIT = 5
+LOGIN_FAILURE_LIMIT_PER_ACCOUNT = 20
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+# Read in this order by tracker.lockout.LoginThrottle.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_HANDLER = "tracker.lockout.LoginThrottle"
+AXES_LOCKOUT_TEMPLATE = "429.html"
 AXES_CLIENT_IP_CALLABLE = "tracker.security.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False  # tracker.security logs lockouts itself

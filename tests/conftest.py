@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.utils import timezone
 
+from tracker import caching
 from tracker.models import DatePrecision, Event, Quote, Source, Status, Story
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,8 +24,10 @@ def static_files():
 @pytest.fixture(autouse=True)
 def empty_cache():
     """Every test starts with an empty cache, as with an empty database: a
-    rolled-back test sends no signal to invalidate the pages it cached."""
+    rolled-back test sends no signal to invalidate the pages it cached, and
+    this process forgets the page tokens it read."""
     cache.clear()
+    caching.TOKENS.forget()
 
 
 @pytest.fixture

@@ -27,15 +27,9 @@ def redis_url():
 
 
 def delete_keys(prefix):
-    """Remove what a test wrote under `prefix`: its keys, and this process's
-    subscriptions to its announcements (newsroom.cache)."""
+    """Remove what a test wrote under `prefix`."""
     import redis
 
-    from newsroom.cache import watches
-
-    for (_pid, url, channel), watch in list(watches.watches.items()):
-        if channel.startswith(f"{prefix}:"):
-            watches.drop(url, channel, watch)
     client = redis.Redis.from_url(REDIS_URL)
     for key in client.scan_iter(f"{prefix}:*"):
         client.delete(key)

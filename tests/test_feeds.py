@@ -43,12 +43,13 @@ def test_the_feed_has_one_entry_per_published_event_linking_to_its_anchor(client
 
 
 @pytest.mark.django_db
-def test_an_edit_updates_its_entry_instead_of_adding_one(client, seed):
+def test_an_edit_updates_its_entry_instead_of_adding_one(client, seed, django_capture_on_commit_callbacks):
     before = {entry.id: entry for entry in feed_of(client, seed).entries}
     event = seed.events.live().first()
     event.headline = "A corrected headline"
     event.slug = "renamed"
-    event.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        event.save()
     after = {entry.id: entry for entry in feed_of(client, seed).entries}
     assert before.keys() == after.keys()
     (changed,) = [entry for entry in after.values() if "A corrected headline" in entry.title]

@@ -118,3 +118,12 @@ def test_hostile_text_in_a_quote_is_inert(client):
     html = client.get(story.get_absolute_url()).content.decode()
     assert "<script>alert(2)" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(2)" in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("since", ["9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+12:00", "9999-12-31", "x" * 300])
+def test_a_since_past_the_representable_moments_marks_nothing_instead_of_failing(client, since):
+    story = make_story()
+    make_event(story, sources=[make_source()])
+    response = client.get(story.get_absolute_url(), {"since": since})
+    assert response.status_code == 200 and 'class="new-label"' not in response.content.decode()

@@ -44,13 +44,14 @@ def test_a_repeat_request_with_the_etag_gets_304(client, seed):
     assert again.status_code == 304 and again.content == b""
 
 
-def test_the_share_image_changes_when_a_published_event_does(client):
+def test_the_share_image_changes_when_a_published_event_does(client, django_capture_on_commit_callbacks):
     story, source = make_story(), make_source()
     event = make_event(story, sources=[source], date=datetime.date(2024, 2, 8))
     make_event(story, "later", sources=[source], date=datetime.date(2024, 5, 8))
     before = client.get(url(story))
     event.date = datetime.date(2024, 3, 20)
-    event.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        event.save()
     after = client.get(url(story))
     assert after["ETag"] != before["ETag"] and after.content != before.content
 

@@ -66,23 +66,25 @@ def test_the_same_seed_gives_the_same_story():
 
 
 @pytest.mark.django_db
-def test_a_new_synthetic_story_shows_on_an_index_that_was_cached():
+def test_a_new_synthetic_story_shows_on_an_index_that_was_cached(django_capture_on_commit_callbacks):
     make_story("real")
     index = reverse("tracker:story_list")
     Client().get(index)
-    synthesize("--events", "5")
+    with django_capture_on_commit_callbacks(execute=True):
+        synthesize("--events", "5")
     assert "Synthetic story with 5 events" in Client().get(index).content.decode()
 
 
 @pytest.mark.django_db
-def test_removing_a_synthetic_story_deletes_it_all_and_records_each_deletion():
+def test_removing_a_synthetic_story_deletes_it_all_and_records_each_deletion(django_capture_on_commit_callbacks):
     real = make_story("real")
     synthesize("--events", "25")
     story = Story.objects.get(slug="synthetic-25")
     url = story.get_absolute_url()
     assert Client().get(url).status_code == 200
     counts = {model: model.objects.count() for model in (Event, Quote, Source)}
-    call_command("synthesize_story", "--remove", "synthetic-25", verbosity=0)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("synthesize_story", "--remove", "synthetic-25", verbosity=0)
     assert Client().get(url).status_code == 404
     assert list(Story.objects.all()) == [real]
     for model, count in counts.items():

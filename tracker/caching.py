@@ -1,4 +1,4 @@
-"""Whole-page caching of the public pages that is never stale after an edit.
+"""Whole-page caching of the public pages, never more than a second stale after an edit.
 
 A cached page is stored with the version tokens it was rendered under and is
 served only while they are still current:
@@ -6,16 +6,25 @@ served only while they are still current:
 - a story's pages carry that story's token and a site-wide generation;
 - pages drawing on every story (the index, source pages) carry the site token.
 
-Every write to a story, event, quote, source or event–source link bumps the
-tokens it affects (signals below), in the shared cache, so every app instance
-sees the edit on its next request. Nothing writes when a scheduled story comes
-due, so a page that lists stories also stores the next scheduled publication
-time it was rendered before, and is not served from that moment on.
+Every write to a story, event, quote, source or event–source link replaces
+the tokens it affects (signals below) in the shared cache when its
+transaction commits. Nothing writes when a scheduled story comes due, so a
+page that lists stories also stores the next scheduled publication time it
+was rendered before, and is not served from that moment on.
 
-The middleware runs before sessions, authentication and messages, so a hit
-costs no database query, and with Redis no round trip either: this process
-keeps the page and the tokens, and hears when a token is replaced. Readers who miss the same
-page together wait for one rendering of it.
+The bound: each process trusts the token values it read for TOKEN_SECONDS
+(one second), so a hit costs no round trip to Redis and, since the
+middleware runs before sessions, no database query. An anonymous reader on
+another instance may therefore get the previous page for up to one second
+after an edit commits; the instance that made the edit, and every editor
+(staff sessions bypass the cache), see it at once. The `Cache-Control:
+max-age=30` sent to browsers is far looser than that.
+
+The cache is never the source of truth. If Redis is down or slow (socket
+timeouts of a fraction of a second, settings.py), pages are rendered from
+the database and saves succeed; a token write that failed is retried on the
+next contact with Redis, and whatever was stored before expires within
+PAGE_CACHE_SECONDS whatever happens. Every key has a time to live.
 """
 
 import hashlib
@@ -25,8 +34,10 @@ import threading
 import time
 from contextlib import suppress
 from functools import lru_cache
+from importlib import import_module
 
 from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user
 from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
 from django.core.signals import setting_changed
@@ -37,26 +48,27 @@ from django.http import HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import cc_delim_re, get_conditional_response
-from django.utils.http import http_date, parse_http_date_safe
+from django.utils.http import http_date, parse_http_date_safe, urlencode
 
+from . import updates
 from .models import Event, Quote, Source, Status, Story
 
 log = logging.getLogger(__name__)
 
-# Which pages are cached, by view name. A story's pages take the `slug` URL
-# argument. A public route in neither set is simply not cached; the tests
-# list every public route and fail on one nobody classified.
-STORY_PAGES = frozenset(
-    {
-        "tracker:story_detail",
-        "tracker:story_changes",
-        "tracker:story_feed",
-        "tracker:story_json",
-        "tracker:story_timeline",
-        "tracker:share_image",
-    }
-)
-SITE_PAGES = frozenset({"tracker:story_list", "tracker:source_detail", "sitemap", "robots_txt"})
+# Which pages are cached, by view name, and the query parameters each view
+# reads: the page's key holds those and ignores the rest (?utm_source=…,
+# ?fbclid=…, junk), so no query string makes another copy. A story's pages
+# take the `slug` URL argument. A public route in neither table is simply not
+# cached; the tests list every public route and fail on one nobody classified.
+STORY_PAGES = {
+    "tracker:story_detail": ("page", "since"),
+    "tracker:story_changes": ("page",),
+    "tracker:story_feed": (),
+    "tracker:story_json": (),
+    "tracker:story_timeline": (),
+    "tracker:share_image": (),
+}
+SITE_PAGES = {"tracker:story_list": (), "tracker:source_detail": (), "sitemap": (), "robots_txt": ()}
 
 # Readers' browsers and any shared cache in front may keep a page half a
 # minute and serve it for another half while they revalidate, which costs us
@@ -65,8 +77,11 @@ SITE_PAGES = frozenset({"tracker:story_list", "tracker:source_detail", "sitemap"
 MAX_AGE = 30
 STALE_WHILE_REVALIDATE = 30
 
+TOKEN_SECONDS = 1.0  # how long a process trusts the tokens it read: the staleness bound across instances
 LOCAL_BYTES = 32 * 1024 * 1024  # per process
+LOCAL_TOKENS = 10_000  # token values a process holds at most
 RENDER_WAIT = 10  # seconds a reader waits for another's rendering of the same page
+RETRY_SECONDS = 1.0  # after the cache failed, how long to render without asking it
 
 SITE = "tracker:v:site"
 GENERATION = "tracker:v:all"
@@ -80,18 +95,85 @@ def story_token_key(slug):
     return f"tracker:v:story:{slug}"
 
 
+def token_seconds():
+    """Tokens outlive the pages stored under them (a day, at least): one that
+    expires only makes the next request render its pages again."""
+    return max(86400, 2 * settings.PAGE_CACHE_SECONDS)
+
+
+class Tokens:
+    """The token values this process read lately, trusted for TOKEN_SECONDS.
+
+    It also remembers the token writes that failed (the cache was down) and
+    makes them on the next contact, so an edit saved during an outage still
+    invalidates its pages once the cache is back.
+    """
+
+    def __init__(self, clock=time.monotonic):
+        self.clock = clock
+        self.held = {}  # key -> (value, when read)
+        self.unsent = set()
+        self.failed_at = -RETRY_SECONDS
+        self.lock = threading.Lock()
+
+    def available(self):
+        return self.clock() - self.failed_at >= RETRY_SECONDS
+
+    def failed(self):
+        self.failed_at = self.clock()
+
+    def read(self, keys):
+        now = self.clock()
+        held = [self.held.get(key) for key in keys]
+        if all(entry is not None and now - entry[1] < TOKEN_SECONDS for entry in held):
+            return {key: entry[0] for key, entry in zip(keys, held, strict=True) if entry[0] is not None}
+        self.send_unsent()
+        found = cache.get_many(keys)
+        with self.lock:
+            if len(self.held) > LOCAL_TOKENS:
+                self.held.clear()
+            self.held.update({key: (found.get(key), now) for key in keys})
+        return found
+
+    def write(self, keys):
+        keys = set(keys)
+        with self.lock:
+            keys |= self.unsent
+            self.unsent.clear()
+        tokens = {key: new_token() for key in keys}
+        try:
+            cache.set_many(tokens, timeout=token_seconds())
+        except Exception:
+            log.warning("Page cache unreachable; %d page token(s) will be replaced when it is back", len(keys))
+            self.failed()
+            with self.lock:
+                self.unsent |= keys
+            return
+        now = self.clock()
+        with self.lock:
+            self.held.update({key: (value, now) for key, value in tokens.items()})
+
+    def remember(self, key, value):
+        with self.lock:
+            self.held[key] = (value, self.clock())
+
+    def send_unsent(self):
+        if self.unsent:
+            self.write(())
+
+    def forget(self):
+        with self.lock:
+            self.held.clear()
+            self.unsent.clear()
+        self.failed_at = -RETRY_SECONDS
+
+
+TOKENS = Tokens()
+
+
 def read_tokens(keys):
-    """Current tokens under `keys`. With Redis, this process keeps the ones it
-    read and learns of replacements by subscription (newsroom.cache), so a
-    cache hit makes no round trip at all."""
-    return cache.get_watched(keys) if hasattr(cache, "get_watched") else cache.get_many(keys)
-
-
-def write_tokens(tokens):
-    if hasattr(cache, "set_announced"):
-        cache.set_announced(tokens)
-    else:
-        cache.set_many(tokens, timeout=None)
+    """Current tokens under `keys` (a missing one is absent)."""
+    return TOKENS.read(list(keys))
 
 
 def new_token():
@@ -109,19 +191,12 @@ def token_time(token):
 
 
 def bump(keys, using="default"):
-    """Replace the tokens under `keys`, now and again when the transaction commits.
-
-    Only the bump after the commit makes the cache correct: a reader who
-    rendered the old rows under a token taken before it stores that page
-    under a token nobody asks for any more. The immediate bump serves code
-    that never commits (tests) and costs one cache write.
-    """
+    """Replace the tokens under `keys` once the transaction commits (at once
+    outside one): a reader who rendered the old rows under a token taken
+    before the commit stores that page under a token nobody asks for any more."""
     keys = set(keys)
-    if not keys:
-        return
-    write_tokens({key: new_token() for key in keys})
-    if transaction.get_connection(using).in_atomic_block:
-        transaction.on_commit(lambda: write_tokens({key: new_token() for key in keys}), using=using)
+    if keys:
+        transaction.on_commit(lambda: TOKENS.write(keys), using=using)
 
 
 def invalidate_everything(using="default"):
@@ -197,24 +272,54 @@ def page_key(url):
 
 @lru_cache(maxsize=4096)
 def page_tokens(path):
-    """The token keys a page at `path` depends on, or None if it isn't cached."""
+    """(token keys, query parameters read) for a cached page at `path`, or None if it isn't cached."""
     try:
         match = resolve(path)
     except Resolver404:
         return None
     if match.view_name in STORY_PAGES:
-        return (GENERATION, story_token_key(match.kwargs["slug"]))
+        return (GENERATION, story_token_key(match.kwargs["slug"])), STORY_PAGES[match.view_name]
     if match.view_name in SITE_PAGES:
-        return (SITE,)
+        return (SITE,), SITE_PAGES[match.view_name]
     return None
 
 
-def _urlconf_changed(setting, **kwargs):
+def _settings_changed(setting, **kwargs):
     if setting == "ROOT_URLCONF":
         page_tokens.cache_clear()
+    if setting in ("CACHES", "PAGE_CACHE_SECONDS"):
+        TOKENS.forget()
 
 
-setting_changed.connect(_urlconf_changed, dispatch_uid="tracker.caching.urlconf")
+setting_changed.connect(_settings_changed, dispatch_uid="tracker.caching.settings")
+
+
+def page_address(request, params):
+    """The page's address as its key: scheme, host, path and only the
+    parameters the view reads (a `since` it could not parse is dropped)."""
+    query = {name: request.GET[name] for name in params if name in request.GET}
+    if "since" in query and updates.parse_since(query["since"]) is None:
+        del query["since"]
+    address = f"{request.scheme}://{request.get_host()}{request.path}"
+    return f"{address}?{urlencode(sorted(query.items()))}" if query else address
+
+
+def is_staff_session(request, cookie_name):
+    """Whether the request carries the session of an active staff member.
+
+    Asked only when a session cookie is present, of the session store
+    directly (the middleware runs before SessionMiddleware): any other cookie,
+    such as a made-up `sessionid=x`, gets the cached page like everyone else.
+    """
+    key = request.COOKIES.get(cookie_name, "")
+    if not (8 <= len(key) <= 40 and key.isalnum()):
+        return False  # not a key the session store makes; no query for it
+    store = import_module(settings.SESSION_ENGINE).SessionStore(key)
+    if not all(name in store for name in (SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY)):
+        return False
+    probe = type("SessionProbe", (), {"session": store})()
+    user = get_user(probe)  # checks the session's password hash, as logging in does
+    return user.is_active and user.is_staff
 
 
 def next_publication():
@@ -235,7 +340,7 @@ def _cacheable(response):
 
 def current(entry, tokens, now):
     """Whether a stored page was rendered under these tokens and is not past a publication."""
-    return entry is not None and entry[0] == tokens and now < entry[1]
+    return entry is not None and None not in tokens and entry[0] == tokens and now < entry[1]
 
 
 def _cache_control(valid_until, now):
@@ -275,29 +380,32 @@ class LocalCopies:
 class PageCacheMiddleware:
     """Serve public pages from the cache while their version tokens are current.
 
-    Bypassed for anything but GET and HEAD and for anyone with a session
-    cookie (editors see what the database holds). Only complete 200 answers
-    that set no cookie are stored; hits and misses alike carry ETag and
-    Last-Modified and answer conditional requests with 304.
+    Bypassed for anything but GET and HEAD and for a staff member's session
+    (editors see what the database holds). Only complete 200 answers that set
+    no cookie are stored; hits and misses alike carry ETag and Last-Modified
+    and answer conditional requests with 304.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.timeout = settings.PAGE_CACHE_SECONDS
         self.session_cookie = settings.SESSION_COOKIE_NAME
         self.local = LocalCopies(LOCAL_BYTES)
 
     def __call__(self, request):
-        if not self.timeout or request.method not in ("GET", "HEAD") or self.session_cookie in request.COOKIES:
+        if not settings.PAGE_CACHE_SECONDS or request.method not in ("GET", "HEAD"):
             return self.get_response(request)
-        token_keys = page_tokens(request.path_info)
-        if token_keys is None:
+        cached = page_tokens(request.path_info)
+        if cached is None:
             return self.get_response(request)
+        token_keys, params = cached
         try:
-            url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+            key = page_key(page_address(request, params))
         except DisallowedHost:
             return self.get_response(request)
-        key = page_key(url)
+        if self.session_cookie in request.COOKIES and is_staff_session(request, self.session_cookie):
+            return self.get_response(request)
+        if not TOKENS.available():
+            return self.get_response(request)  # the cache failed a moment ago: the database answers
         local = self.local.get(key)
         try:
             found = read_tokens(token_keys)
@@ -306,9 +414,10 @@ class PageCacheMiddleware:
             if current(local, tokens, now):
                 return self.replay(request, local, now)
             # Not here, or outdated here: another instance may have rendered it.
-            shared = cache.get(key)
+            shared = cache.get(key) if None not in tokens else None
         except Exception:
-            log.exception("Page cache unreachable; rendering %s uncached", request.path)
+            log.warning("Page cache unreachable; rendering %s uncached", request.path)
+            TOKENS.failed()
             return self.get_response(request)
         if current(shared, tokens, now):
             self.local.put(key, shared)
@@ -328,19 +437,20 @@ class PageCacheMiddleware:
         #
         # One rendering per page version across all instances: right after an
         # edit to a busy story, the readers who miss wait for the first one's
-        # page instead of all rendering it at once.
+        # page instead of all rendering it at once. A page with no token yet
+        # (its first request, or any address that turns out to be a 404)
+        # gets a token only if it is stored, so junk addresses leave none.
         try:
-            if None in tokens:
-                tokens = tuple(token or self.new_token(k) for k, token in zip(token_keys, tokens, strict=True))
             lock = f"{key}:rendering:{'-'.join(map(str, tokens))}"
             owner = cache.add(lock, 1, RENDER_WAIT)
             entry = None if owner else self.wait_for(key, lock, tokens)
+            if entry is not None:
+                self.local.put(key, entry)
+                return self.replay(request, entry, time.time())
         except Exception:
-            log.exception("Page cache unreachable; rendering %s uncached", request.path)
+            log.warning("Page cache unreachable; rendering %s uncached", request.path)
+            TOKENS.failed()
             return self.get_response(request)
-        if entry is not None:
-            self.local.put(key, entry)
-            return self.replay(request, entry, time.time())
         try:
             return self.render_and_store(request, key, token_keys, tokens, now)
         finally:
@@ -350,13 +460,17 @@ class PageCacheMiddleware:
 
     @staticmethod
     def wait_for(key, lock, tokens):
-        """The page another reader is rendering, or None if it gives up or it isn't cacheable."""
+        """The page another reader is rendering, or None if it gives up or it isn't cacheable.
+
+        Waiting on a page that had no token, any page stored since will do:
+        it was rendered after this request began."""
         deadline = time.monotonic() + RENDER_WAIT
         while time.monotonic() < deadline:
             time.sleep(0.02)
             found = cache.get_many([key, lock])
-            if current(found.get(key), tokens, time.time()):
-                return found[key]
+            entry, now = found.get(key), time.time()
+            if current(entry, tokens, now) or (None in tokens and entry and current(entry, entry[0], now)):
+                return entry
             if lock not in found:
                 return None
         return None
@@ -366,6 +480,13 @@ class PageCacheMiddleware:
         response = self.get_response(request)
         if not _cacheable(response):
             return response
+        try:
+            if None in tokens:
+                tokens = tuple(token or self.first_token(k) for k, token in zip(token_keys, tokens, strict=True))
+        except Exception:
+            log.warning("Page cache unreachable; %s not stored", request.path)
+            TOKENS.failed()
+            return response
         # A view's own validators and Cache-Control are kept; ours count down.
         etag = response.get("ETag") or '"' + hashlib.blake2b(response.content, digest_size=12).hexdigest() + '"'
         last_modified = parse_http_date_safe(response.get("Last-Modified", "")) or max(map(token_time, tokens))
@@ -374,19 +495,25 @@ class PageCacheMiddleware:
         headers = dict(response.items())
         if "Cache-Control" not in response:
             response["Cache-Control"] = _cache_control(valid_until, now)
-        timeout = self.timeout if valid_until == NEVER else min(self.timeout, max(1, int(valid_until - now)))
+        timeout = settings.PAGE_CACHE_SECONDS
+        if valid_until != NEVER:
+            timeout = min(timeout, max(1, int(valid_until - now)))
         entry = (tokens, valid_until, etag, last_modified, headers, response.content)
         self.local.put(key, entry)
         try:
             cache.set(key, entry, timeout)
         except Exception:
-            log.exception("Page cache unreachable; %s not stored", request.path)
+            log.warning("Page cache unreachable; %s not stored", request.path)
+            TOKENS.failed()
         return self.conditional(request, response, etag, last_modified)
 
     @staticmethod
-    def new_token(key):
+    def first_token(key):
+        """The token under `key`, made now if there is none (another instance may just have made it)."""
         token = new_token()
-        return token if cache.add(key, token, timeout=None) else cache.get(key)
+        token = token if cache.add(key, token, timeout=token_seconds()) else cache.get(key)
+        TOKENS.remember(key, token)
+        return token
 
     @staticmethod
     def conditional(request, response, etag, last_modified):

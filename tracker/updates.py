@@ -58,8 +58,12 @@ def parse_since(value):
             moment = datetime.datetime.combine(day, datetime.time.min)
     except ValueError:
         return None
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
+    try:
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        moment.astimezone(datetime.UTC)  # the database compares in UTC
+    except (OverflowError, ValueError):
+        return None  # e.g. 9999-12-31T23:59:59-12:00, past the last representable moment
     return moment
 
 
