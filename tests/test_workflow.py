@@ -275,3 +275,40 @@ def test_a_scheduled_story_is_listed_as_scheduled_and_goes_public_at_its_time_by
 @pytest.mark.django_db
 def test_sources_have_no_status_so_only_their_readers_decide_what_is_live():
     assert not hasattr(Source, "status")
+
+
+@pytest.mark.django_db
+def test_a_source_cited_only_by_a_scheduled_story_is_live_for_a_reporter(reporter_client, editors_page):
+    source = make_source("scheduled-only")
+    later = timezone.now() + datetime.timedelta(days=1)
+    make_event(make_story("tomorrow", published_at=later), sources=[source])
+    url = reverse("admin:tracker_source_change", args=[source.pk])
+    assert 'name="_save"' not in reporter_client.get(url).content.decode()
+    assert reporter_client.post(url, form_data(editors_page(url), notes="Reporter's text")).status_code == 403
+    source.refresh_from_db()
+    assert source.notes == ""
+
+
+@pytest.mark.django_db
+def test_a_reporter_cannot_change_the_chain_a_public_source_derives_through(reporter_client, editors_page):
+    origin, other = make_source("origin"), make_source("other")
+    copy = make_source("copy", derived_from=origin)
+    make_event(make_story(), sources=[copy, other])  # readers see "2 independent sources"
+    url = reverse("admin:tracker_source_change", args=[origin.pk])  # cited by nothing public itself
+    forged = form_data(editors_page(url), derived_from=other.pk)  # would make the two one
+    assert reporter_client.post(url, forged).status_code == 403
+    origin.refresh_from_db()
+    assert origin.derived_from is None
+
+
+@pytest.mark.django_db
+def test_a_source_edit_that_would_break_a_quote_is_refused_naming_it(editor_client):
+    source = make_source(text="The ministry said “it was necessary” on Wednesday.")
+    event = make_event(make_story(), sources=[source])
+    make_quote(event, source, "it was necessary", status=Status.DRAFT)
+    url = reverse("admin:tracker_source_change", args=[source.pk])
+    response = editor_client.post(url, form_data(editor_client.get(url), text="The ministry said nothing."))
+    assert response.status_code == 200
+    assert "would no longer occur" in response.content.decode() and "it was necessary" in response.content.decode()
+    source.refresh_from_db()
+    assert "it was necessary" in source.text and source.history.count() == 1

@@ -251,6 +251,19 @@ class Source(Versioned):
                 raise ValidationError({"derived_from": "A source cannot derive from itself, even indirectly."})
             seen.add(ancestor.pk)
             ancestor = ancestor.derived_from
+        if self.pk is not None and self.text:
+            # Every quote taken from a source must stay verbatim in it, drafts included.
+            archived = normalise_text(self.text)
+            broken = [quote for quote in self.quotes.order_by("pk") if normalise_text(quote.text) not in archived]
+            if broken:
+                listed = "; ".join(f"{quote} ({quote.event})" for quote in broken[:10])
+                more = f" and {len(broken) - 10} more" if len(broken) > 10 else ""
+                raise ValidationError(
+                    {
+                        "text": f"These quotes would no longer occur in the archived text: {listed}{more}. "
+                        "Correct or remove them first, or keep their words in the text."
+                    }
+                )
 
 
 # --- Event -------------------------------------------------------------------

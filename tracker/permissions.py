@@ -12,7 +12,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied
 
-from .models import Source, Status
+from .models import Event, Quote, Source, Status, Story
 
 log = logging.getLogger("tracker.security")
 
@@ -31,8 +31,23 @@ def may_publish(user, model):
 def is_live(obj):
     """Readers see it, or will at its scheduled time, without anyone publishing it again."""
     if isinstance(obj, Source):
-        return Source.objects.published().filter(pk=obj.pk).exists()
+        return source_is_live(obj)
     return obj.status == Status.PUBLISHED
+
+
+def source_is_live(source):
+    """Whether changing `source` changes what readers see now or at a
+    scheduled time: something published in a public or scheduled story cites
+    or quotes it, or a source derived from it (its name and the count of
+    independent sources follow the chain up to it)."""
+    chain, level = {source.pk}, {source.pk}
+    while level:
+        level = set(Source.objects.filter(derived_from__in=level).values_list("pk", flat=True)) - chain
+        chain |= level
+    stories = Story.objects.filter(status=Status.PUBLISHED)  # public now, or at their scheduled time
+    cited = Event.objects.live().filter(story__in=stories, sources__in=chain)
+    quoted = Quote.objects.live().filter(event__status=Status.PUBLISHED, event__story__in=stories, source__in=chain)
+    return cited.exists() or quoted.exists()
 
 
 def refusal(user, model, stored=None, new_status=None):
