@@ -21,7 +21,11 @@ def restore_groups():
     """Recreate the groups as the migrations do, for transactional tests: the
     database flush between them empties what data migrations wrote."""
     ContentType.objects.clear_cache()  # ids cached before the flush are gone
-    for module, function in (("0002_editors_group", "create_editors"), ("0004_reporters_group", "create_reporters")):
+    for module, function in (
+        ("0002_editors_group", "create_editors"),
+        ("0004_reporters_group", "create_reporters"),
+        ("0009_editors_unlock_logins", "let_editors_unlock"),
+    ):
         getattr(importlib.import_module(f"tracker.migrations.{module}"), function)(apps, None)
 
 

@@ -108,11 +108,8 @@ def language_tag(code):
 
 
 def source_title(source):
-    """A source's headline, or what kind of untitled source it is."""
-    if source.headline:
-        return source.headline
-    title = f"Untitled {source.get_kind_display().lower()}"
-    return f"{title}, {date(source.published_on, 'j F Y')}" if source.published_on else title
+    """A source's name as the site prints it everywhere (Source.display_name)."""
+    return source.display_name
 
 
 def plural(count, suffix="s"):
