@@ -138,7 +138,7 @@ JSON_VALUES = st.recursive(
 @hypothesis_settings(max_examples=300, deadline=None)
 @given(JSON_VALUES)
 def test_the_script_holds_the_data_exactly_and_nothing_can_close_it(data):
-    """orjson writes it; json.dumps with the same separators is the reference."""
+    """The script holds json.dumps of the data with only the escapes that keep it inside the element."""
     script = str(json_ld_script(data))
     payload = script.removeprefix('<script type="application/ld+json">').removesuffix("</script>")
     reference = json.dumps(data, ensure_ascii=False, separators=(",", ":"))

@@ -10,7 +10,7 @@ from django.utils import translation
 from tracker.templating import date, iso, static, url
 
 
-def test_a_remembered_address_follows_the_script_prefix():
+def test_an_address_follows_the_script_prefix():
     assert url("tracker:story_detail", slug="s") == "/stories/s/"
     set_script_prefix("/news/")
     try:
@@ -20,7 +20,7 @@ def test_a_remembered_address_follows_the_script_prefix():
     assert url("tracker:story_detail", slug="s") == "/stories/s/"
 
 
-def test_a_remembered_address_follows_the_urlconf():
+def test_an_address_follows_the_urlconf():
     assert url("tracker:story_list") == "/"
     with override_settings(ROOT_URLCONF="tests.urlconf_prefixed"):
         assert url("tracker:story_list") == "/prefixed/"
@@ -29,7 +29,7 @@ def test_a_remembered_address_follows_the_urlconf():
 MOMENT = datetime.datetime(2024, 2, 17, 22, 30, tzinfo=datetime.UTC)
 
 
-def test_a_remembered_date_follows_the_sites_time_zone():
+def test_a_date_follows_the_sites_time_zone():
     assert date(MOMENT, "j F Y, H:i") == "17 February 2024, 22:30"
     assert iso(MOMENT) == "2024-02-17T22:30:00.000+00:00"
     with override_settings(TIME_ZONE="Asia/Karachi"):
@@ -38,7 +38,7 @@ def test_a_remembered_date_follows_the_sites_time_zone():
     assert date(MOMENT, "j F Y, H:i") == "17 February 2024, 22:30"
 
 
-def test_equal_moments_in_other_zones_are_remembered_apart():
+def test_equal_moments_in_other_zones_print_apart():
     karachi = MOMENT.astimezone(zoneinfo.ZoneInfo("Asia/Karachi"))
     assert karachi == MOMENT  # the same instant, so equal as keys would be
     assert date(MOMENT, "e") == "UTC"
@@ -47,7 +47,7 @@ def test_equal_moments_in_other_zones_are_remembered_apart():
         assert date(MOMENT, "e") == date(karachi, "e") == "PKT"
 
 
-def test_a_remembered_date_follows_the_language():
+def test_a_date_follows_the_language():
     day = datetime.date(2024, 2, 17)
     assert date(day, "j F Y") == "17 February 2024"
     with translation.override("fr"):
@@ -55,7 +55,7 @@ def test_a_remembered_date_follows_the_language():
     assert date(day, "j F Y") == "17 February 2024"
 
 
-def test_a_remembered_static_address_follows_the_static_url():
+def test_a_static_address_follows_the_static_url():
     assert static("tracker/site.css").startswith("/static/tracker/site.")
     with override_settings(STATIC_URL="/assets/"):
         assert static("tracker/site.css").startswith("/assets/tracker/site.")

@@ -46,12 +46,11 @@ from django.db.models import Min
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.http import HttpResponse
 from django.urls import Resolver404, resolve
-from django.utils import timezone
 from django.utils.cache import cc_delim_re, get_conditional_response
 from django.utils.http import http_date, parse_http_date_safe, urlencode
 
 from . import updates
-from .models import Event, Quote, Source, Status, Story
+from .models import Event, Quote, Source, Story
 
 log = logging.getLogger(__name__)
 
@@ -324,8 +323,7 @@ def is_staff_session(request, cookie_name):
 
 def next_publication():
     """When the next scheduled story becomes public (epoch seconds), or never."""
-    scheduled = Story.objects.filter(status=Status.PUBLISHED, published_at__gt=timezone.now())
-    due = scheduled.aggregate(due=Min("published_at"))["due"]
+    due = Story.objects.scheduled().aggregate(due=Min("published_at"))["due"]
     return due.timestamp() if due else NEVER
 
 

@@ -6,10 +6,9 @@ header, so a forged header cannot put someone else's domain in a canonical
 link. Dates are the ones printed on the page.
 """
 
-import functools
+import json
 import re
 
-import orjson
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.safestring import mark_safe
@@ -53,7 +52,6 @@ def shorten(text, limit=HEADLINE_LIMIT):
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-@functools.lru_cache(maxsize=1024)
 def speaker_kind(name):
     return "Organization" if ORGANISATION_WORDS.search(name) else "Person"
 
@@ -133,17 +131,10 @@ def story_json_ld(timeline):
     return data
 
 
-# Anything JSON has no word for (dates, lazy strings) is written as Django's encoder writes it.
-ENCODE_AS_DJANGO = DjangoJSONEncoder().default
-
-
 def json_ld_script(data):
-    # orjson writes what json.dumps(ensure_ascii=False, separators=(",", ":"))
-    # writes, in a tenth of the time: the story page prints its whole
-    # timeline again here.
-    payload = orjson.dumps(data, default=ENCODE_AS_DJANGO, option=orjson.OPT_PASSTHROUGH_DATETIME).decode()
-    # The escapes django.utils.html.json_script makes, so no text in the data
-    # can close the <script> element or open a comment (str.replace is much
-    # faster than str.translate on a page-sized string).
+    # django.utils.html.json_script writes only type="application/json", so
+    # its escapes are made here: no text in the data can close the <script>
+    # element or open a comment.
+    payload = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
     payload = payload.replace("&", "\\u0026").replace("<", "\\u003C").replace(">", "\\u003E")
     return mark_safe(f'<script type="application/ld+json">{payload}</script>')  # noqa: S308 - escaped above  # nosec B308, B703

@@ -8,48 +8,18 @@ Django's safe strings (format_html) pass through unescaped, as they do there.
 """
 
 import datetime
-import functools
 import re
 
-from django.conf import settings
 from django.conf.locale import LANG_INFO
-from django.core.signals import setting_changed
-from django.templatetags.static import static as django_static
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.templatetags.static import static
+from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.text import capfirst
-from django.utils.translation import get_language
 from jinja2 import Environment
 
 
 def url(name, **kwargs):
-    """reverse(), remembered: a page links to the same few addresses many times.
-    Remembered per URLconf and script prefix, which are all reverse() reads."""
-    where = (get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
-    return _reversed(where, name, tuple(sorted(kwargs.items())))
-
-
-@functools.lru_cache(maxsize=4096)
-def _reversed(where, name, kwargs):
-    return reverse(name, urlconf=where[0], kwargs=dict(kwargs))
-
-
-def static(path):
-    """A static file's address, remembered: the hashed names come from a
-    manifest that does not change while the site runs."""
-    return _static(path)
-
-
-_static = functools.lru_cache(maxsize=256)(django_static)
-
-
-def _forget(setting, **kwargs):
-    # The settings on which Django resets its own static files storage, and DEBUG.
-    if setting in ("DEBUG", "STATIC_ROOT", "STATIC_URL", "STORAGES"):
-        _static.cache_clear()
-
-
-setting_changed.connect(_forget, dispatch_uid="tracker.templating.static")
+    return reverse(name, kwargs=kwargs)
 
 
 def site_time(value):
@@ -62,34 +32,14 @@ def site_time(value):
 def date(value, format_string):
     """A date or datetime in Django's date format (`j F Y`), a datetime in the
     site's time zone; "" for no date."""
-    return _date(value, _zones(value), format_string, get_language()) if value else ""
+    return dateformat.format(site_time(value), format_string) if value else ""
 
 
 def iso(moment):
     """A datetime in ISO 8601 to the millisecond, in the site's time zone: what
     HTML's datetime attribute accepts (at most three digits of a second), and the
     same string in JSON-LD and for the new-since script."""
-    return _iso(moment, _zones(moment)) if moment else ""
-
-
-# Formatting a date takes Django tens of microseconds, and a page prints the
-# same few dates on every request, so each is remembered. The key holds all
-# an answer depends on: equal moments in different zones (which compare
-# equal), the site's zone and, for names of months, the language.
-
-
-def _zones(value):
-    return getattr(value, "tzinfo", None), timezone.get_default_timezone()
-
-
-@functools.lru_cache(maxsize=8192)
-def _date(value, zones, format_string, language):
-    return dateformat.format(site_time(value), format_string)
-
-
-@functools.lru_cache(maxsize=8192)
-def _iso(moment, zones):
-    return site_time(moment).isoformat(timespec="milliseconds")
+    return site_time(moment).isoformat(timespec="milliseconds") if moment else ""
 
 
 def language(code):

@@ -12,7 +12,6 @@ only text in it (dates and headlines) is escaped where it is written in.
 
 import calendar
 import datetime
-import functools
 import math
 import textwrap
 from dataclasses import dataclass
@@ -94,10 +93,8 @@ def greedy(words, width):
     return lines
 
 
-@functools.lru_cache(maxsize=4096)
 def wrapped(text, width):
-    """At most two lines; the full text is on the page and in the chart's
-    description. Remembered: the chart wraps the same headlines on every request."""
+    """At most two lines; the full text is on the page and in the chart's description."""
     words = text.split()
     if " ".join(words) == text and "-" not in text and all(len(word) <= width for word in words):
         lines = greedy(words, width)  # what textwrap makes of such a text, in a fraction of the time
