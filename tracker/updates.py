@@ -7,26 +7,32 @@ page and its structured data all read it from here, so they always agree.
 
 import datetime
 
-from django.db.models import DateTimeField, OuterRef, Subquery
+from django.db.models import DateTimeField, F, Func, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from .models import Event, Quote, Status
 
+# MAX over the rows a subquery selects, without GROUP BY (not an aggregate to Django).
+LATEST = Func(F("updated_at"), function="MAX", output_field=DateTimeField())
+
 
 def with_last_updated(stories):
     """Annotate `last_updated` on a Story queryset, in the same query (for lists and
     the story page, which loads only part of a long story; Timeline.of computes
     the same from the events it loaded)."""
-    latest_event = Event.objects.live().filter(story=OuterRef("pk")).order_by("-updated_at").values("updated_at")[:1]
+    # Max() over the story's own rows, not ORDER BY updated_at LIMIT 1: with
+    # that, the database may walk every quote's updated_at looking for this
+    # story's newest, which costs the size of the whole site.
+    latest_event = Event.objects.live().filter(story=OuterRef("pk")).annotate(latest=LATEST).values("latest")
     latest_quote = (
         Quote.objects.live()
         # A join on the event's status, not `event__in=Event.objects.live()`:
         # SQLite runs that nested IN once per story row and took seconds.
         .filter(event__story=OuterRef("pk"), event__status=Status.PUBLISHED)
-        .order_by("-updated_at")
-        .values("updated_at")[:1]
+        .annotate(latest=LATEST)
+        .values("latest")
     )
     story_time = "updated_at"
     return stories.annotate(
