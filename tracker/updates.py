@@ -25,12 +25,13 @@ def with_last_updated(stories):
     # Max() over the story's own rows, not ORDER BY updated_at LIMIT 1: with
     # that, the database may walk every quote's updated_at looking for this
     # story's newest, which costs the size of the whole site.
-    latest_event = Event.objects.live().filter(story=OuterRef("pk")).annotate(latest=LATEST).values("latest")
+    latest_event = Event.objects.live().filter(story=OuterRef("pk")).order_by().annotate(latest=LATEST).values("latest")
     latest_quote = (
         Quote.objects.live()
         # A join on the event's status, not `event__in=Event.objects.live()`:
         # SQLite runs that nested IN once per story row and took seconds.
         .filter(event__story=OuterRef("pk"), event__status=Status.PUBLISHED)
+        .order_by()
         .annotate(latest=LATEST)
         .values("latest")
     )
