@@ -11,38 +11,22 @@ import re
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
-from .models import TYPOGRAPHIC, normalise_text
-
-
-def folded_with_positions(text):
-    """`normalise_text(text)`, with the index in `text` of each character kept."""
-    chars, positions = [], []
-    for index, char in enumerate(text.translate(TYPOGRAPHIC)):
-        if char.isspace():
-            if not chars or chars[-1] == " ":
-                continue
-            char = " "
-        chars.append(char)
-        positions.append(index)
-    if chars and chars[-1] == " ":
-        chars.pop()
-        positions.pop()
-    return "".join(chars), positions
+from .provenance import folded, normalise_text
 
 
 def quote_spans(text, quotes):
     """(start, end, quote) in `text` for every occurrence of every quote."""
-    folded, positions = folded_with_positions(text)
+    folded_text, to_original = folded(text)
     spans = []
     for quote in quotes:
         needle = normalise_text(quote.text)
         if not needle:
             continue
-        start = folded.find(needle)
+        start = folded_text.find(needle)
         while start != -1:
             end = start + len(needle)
-            spans.append((positions[start], positions[end - 1] + 1, quote))
-            start = folded.find(needle, start + 1)
+            spans.append((to_original(start), to_original(end - 1) + 1, quote))
+            start = folded_text.find(needle, start + 1)
     return spans
 
 

@@ -1,7 +1,6 @@
 """The editorial record of a developing story: stories, their events, the sources
 that reported them and the words people said."""
 
-import re
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -12,6 +11,7 @@ from django.utils.text import slugify
 
 from .history import History
 from .locking import Versioned
+from .provenance import normalise_text
 
 
 class Status(models.TextChoices):
@@ -23,15 +23,6 @@ class Status(models.TextChoices):
 STATUS_HELP = (
     "Readers see this only when it is Published and its publication time has come; a future time schedules it."
 )
-
-TYPOGRAPHIC = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "\u00a0": " "})
-
-
-def normalise_text(text):
-    """Fold typographic quotes and runs of whitespace: the only differences a
-    verbatim quote may have from the archived text it was copied from."""
-    return re.sub(r"\s+", " ", text.translate(TYPOGRAPHIC)).strip()
-
 
 class Publishable(Versioned):
     """Something with a publication state; readers see only what is published.
@@ -251,7 +242,8 @@ class Source(Versioned):
                 raise ValidationError({"derived_from": "A source cannot derive from itself, even indirectly."})
             seen.add(ancestor.pk)
             ancestor = ancestor.derived_from
-        if self.pk is not None and self.text:
+        stored = Source._base_manager.filter(pk=self.pk).values_list("text", flat=True).first() if self.pk else None
+        if stored is not None and stored != self.text:
             # Every quote taken from a source must stay verbatim in it, drafts included.
             archived = normalise_text(self.text)
             broken = [quote for quote in self.quotes.order_by("pk") if normalise_text(quote.text) not in archived]

@@ -14,12 +14,11 @@ size; both are bounded, past which no passage is offered.
 
 import difflib
 import re
-from bisect import bisect_right
 
 from django.utils.html import format_html, format_html_join
 from rapidfuzz import fuzz
 
-from .models import TYPOGRAPHIC, normalise_text
+from .provenance import FOLD, folded, normalise_text
 
 NOT_VERBATIM = (
     "These words do not occur in the source's archived text. "
@@ -34,11 +33,6 @@ MAX_ARCHIVED = 2_000_000
 # typed words to be shown as "the closest".
 MIN_SCORE = 70
 
-# Every whitespace character becomes a plain space, one for one, so that
-# offsets survive; runs of spaces are then collapsed with a record of where.
-_SPACES = {code: " " for code in range(0x3001) if chr(code).isspace()}
-FOLD = {**_SPACES, **TYPOGRAPHIC}
-RUNS = re.compile(r"^ +| {2,}")
 WORDS = re.compile(r"\S+"), re.compile(r"\w+")  # a passage ends where either ends
 # Words and punctuation marks: what the differences are marked in.
 MARKS = re.compile(r"\w+|[^\w\s]")
@@ -53,11 +47,11 @@ def closest_passage(words, archived):
     typed = normalise_text(words or "")
     if not typed or not archived or len(typed) > MAX_WORDS or len(archived) > MAX_ARCHIVED:
         return None
-    folded, to_original = _folded(archived)
-    found = fuzz.partial_ratio_alignment(typed, folded, score_cutoff=MIN_SCORE)
+    text, to_original = folded(archived)
+    found = fuzz.partial_ratio_alignment(typed, text, score_cutoff=MIN_SCORE)
     if found is None or found.dest_end <= found.dest_start:
         return None
-    start, end = _best_ends(typed, folded, found.dest_start, found.dest_end)
+    start, end = _best_ends(typed, text, found.dest_start, found.dest_end)
     return to_original(start), to_original(end - 1) + 1
 
 
@@ -105,24 +99,6 @@ def marked_differences(words, passage):
 
 def _keys(marks):
     return [mark.group().translate(FOLD) for mark in marks]
-
-
-def _folded(text):
-    """`text` folded as `normalise_text` folds it, and a function from offsets
-    in the folded text back to offsets in `text`."""
-    spaced = text.translate(FOLD)
-    folded_at, removed_before = [0], [0]  # from folded_at[i] on, removed_before[i] characters were removed
-    removed = 0
-    for run in RUNS.finditer(spaced):
-        removed += len(run.group()) - (run.start() > 0)
-        folded_at.append(run.end() - removed)
-        removed_before.append(removed)
-    folded = RUNS.sub(lambda run: "" if run.start() == 0 else " ", spaced).rstrip(" ")
-
-    def to_original(offset):
-        return offset + removed_before[bisect_right(folded_at, offset) - 1]
-
-    return folded, to_original
 
 
 def _best_ends(typed, folded, start, end):

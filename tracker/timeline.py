@@ -21,7 +21,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from markupsafe import Markup, escape
 
-from . import sourcing, story_parts, updates
+from . import provenance, story_parts, updates
 from .models import Event, Quote, Source, SourceKind, Status, Story
 from .templating import source_title, url
 
@@ -111,8 +111,8 @@ class Timeline:
             quote.citation = source.citation
             quote.event.published_quotes.append(quote)
         for event in events:
-            event.independent_sources = sourcing.independent_count(event.cited_sources)
-            event.statements = sourcing.statements(event.published_quotes)
+            event.independent_sources = provenance.independent_count(event.cited_sources)
+            event.statements = provenance.statements(event.published_quotes)
             event.changed_at = updates.changed_at(event)
         return cls(story, events, sources)
 
