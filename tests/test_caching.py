@@ -470,6 +470,7 @@ def public_view_names(resolver=None, namespace=""):
 
 NOT_CACHED = {
     "healthz",  # already as cheap as a cache hit
+    "favicon",  # a redirect to the static file
     "tracker:event_permalink",  # a redirect; only complete 200 answers are cached
     "tracker:quote_permalink",
 }

@@ -127,3 +127,10 @@ def test_a_since_past_the_representable_moments_marks_nothing_instead_of_failing
     make_event(story, sources=[make_source()])
     response = client.get(story.get_absolute_url(), {"since": since})
     assert response.status_code == 200 and 'class="new-label"' not in response.content.decode()
+
+
+def test_favicon_ico_leads_to_the_site_s_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    icon = client.get(response["Location"])
+    assert icon.status_code == 200 and icon["Content-Type"] == "image/png"
