@@ -22,9 +22,10 @@ The work stays close to linear in the length of the texts:
 2. what is left is compared by lines and sentences;
 3. words are compared only inside the lines and sentences that differ.
 
-SequenceMatcher's work grows with the number of pairs of equal elements it
-can line up (every "the" in one text against every "the" in the other).
-Before each comparison that number is counted; past WORK_LIMIT in all, the
+SequenceMatcher's work grows with the pairs of equal elements it can line
+up (every "the" in one text against every "the" in the other) times the
+matching blocks it finds, quadratic for long texts that differ throughout.
+BoundedMatcher counts that work as it goes; past WORK_LIMIT in all, the
 texts are not compared further and the difference is "replaced": the label,
 then the start of the old text deleted and the start of the new inserted,
 each followed by a gap.
@@ -33,7 +34,7 @@ each followed by a gap.
 import re
 from collections import Counter
 from difflib import SequenceMatcher
-from itertools import islice
+from itertools import accumulate, islice
 from typing import NamedTuple
 
 from django.utils.html import escape, format_html, format_html_join
@@ -41,9 +42,13 @@ from django.utils.html import escape, format_html, format_html_join
 CONTEXT_WORDS = 12  # unchanged words kept either side of a change
 LONG_CHANGE_WORDS = 200  # a longer run of added or removed words is cut to its start
 EXCERPT_WORDS = 40  # words kept of a long change, or of each text when it was replaced
-# Pairs of equal elements SequenceMatcher may line up, over one whole
-# difference: lines and sentences, and words inside the changed ones.
-WORK_LIMIT = 300_000
+# How much SequenceMatcher may do for one whole difference (lines and
+# sentences, then words inside the changed ones), counted as BoundedMatcher
+# counts: a few tenths of a second at most.
+WORK_LIMIT = 2_000_000
+# Kept text is cut after this many characters a token on average, even
+# inside a word: a megabyte without a space is not shown whole either.
+TOKEN_CHARS = 100
 REPLACED = "Text replaced: "
 GAP = "…"
 
@@ -60,7 +65,7 @@ _UNIT = re.compile(r"\S+\s*|\s+")
 # Words and runs of whitespace: how context is counted and changes trimmed.
 _TOKEN = re.compile(r"\s+|\S+")
 # Where a line or a sentence ends; what follows starts a word.
-_LINE_END = re.compile(r"(\n\s*|(?<=[.!?])\s+)")
+_LINE_END = re.compile(r"((?:[.!?]\s|\n)\s*)")
 _WORD_START = re.compile(r"\s\S")  # a word start is the position after the match's start
 _BLOCK = 4096  # characters compared at once when looking for the common start and end
 
@@ -89,8 +94,8 @@ def word_diff(old, new, context=CONTEXT_WORDS):
 
 
 def replaced(old, new):
-    """The difference of two texts too different to compare word by word:
-    the label, and the start of each text, removed and added."""
+    """The difference of two texts that would cost too much to compare word
+    by word: the label, and the start of each text, removed and added."""
     segments = [Segment("replaced", REPLACED)]
     for op, text in (("delete", old), ("insert", new)):
         if text:
@@ -130,15 +135,22 @@ def _common_ends(old, new):
     `old[end_old:] == new[end_new:]`, both as long as they can be while each
     of the three parts of either text is made of whole words (a cut falls
     where a word starts, or at an end)."""
-    start = _word_start_before(old, _common_length(old, new, min(len(old), len(new)), lambda s, i, j: s[i:j]))
+    start = _common_length(old, new, min(len(old), len(new)), lambda s, i, j: s[i:j])
+    if not (_cuts_words(old, start) and _cuts_words(new, start)):
+        start = _word_start_before(old, start)
     room = min(len(old), len(new)) - start
     end = _common_length(old, new, room, lambda s, i, j: s[len(s) - j : len(s) - i])
     end_old, end_new = len(old) - end, len(new) - end
-    if end:
+    if end and not (_cuts_words(old, end_old) and _cuts_words(new, end_new)):
         found = _WORD_START.search(old, end_old)
         # The first word start inside the common end; none: the end stays with the middle.
         end_old, end_new = (found.start() + 1, end_new + found.start() + 1 - end_old) if found else (len(old), len(new))
     return start, end_old, end_new
+
+
+def _cuts_words(text, position):
+    """Whether cutting `text` at `position` leaves whole words either side."""
+    return (position == 0 or text[position - 1].isspace()) and (position == len(text) or not text[position].isspace())
 
 
 def _common_length(a, b, limit, piece):
@@ -161,11 +173,9 @@ def _word_start_before(text, position):
     window = 256
     while True:
         low = max(0, position - window)
-        last = None
-        for last in _WORD_START.finditer(text, low, position):  # noqa: B007 (the last one is wanted)
-            pass
-        if last is not None:
-            return last.start() + 1
+        found = list(_WORD_START.finditer(text, low, position))
+        if found:
+            return found[-1].start() + 1
         if low == 0:
             return 0
         window *= 4
@@ -179,14 +189,18 @@ def _middle(old, new):
     a, b = _lines(old), _lines(new)
     if len(a) == 1 or len(b) == 1:
         return _words(old, new, WORK_LIMIT)[0]
-    budget = _spend(WORK_LIMIT, a, b)
+    matcher = BoundedMatcher(a, b, WORK_LIMIT)
+    opcodes = matcher.get_opcodes()
+    budget = WORK_LIMIT - matcher.work
     parts = []
-    for op, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    for op, i1, i2, j1, j2 in opcodes:
         if op == "equal":
             parts.append(("equal", "".join(a[i1:i2])))
-            continue
-        words, budget = _words("".join(a[i1:i2]), "".join(b[j1:j2]), budget)
-        parts += words
+        elif op == "replace":
+            words, budget = _words("".join(a[i1:i2]), "".join(b[j1:j2]), budget)
+            parts += words
+        else:  # lines only removed or only added
+            parts += [("delete", "".join(a[i1:i2])), ("insert", "".join(b[j1:j2]))]
     return parts
 
 
@@ -196,15 +210,15 @@ def _words(old, new, budget):
     head = _common_count(a, b)
     tail = _common_count(reversed(a[head:]), reversed(b[head:]))
     a_mid, b_mid = a[head : len(a) - tail], b[head : len(b) - tail]
-    budget = _spend(budget, a_mid, b_mid)
+    matcher = BoundedMatcher(a_mid, b_mid, budget)
     parts = [("equal", "".join(a[:head]))]
-    for op, i1, i2, j1, j2 in SequenceMatcher(None, a_mid, b_mid, autojunk=False).get_opcodes():
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
             parts.append(("equal", "".join(a_mid[i1:i2])))
         else:
             parts += _refined("".join(a_mid[i1:i2]), "".join(b_mid[j1:j2]))
     parts.append(("equal", "".join(a[len(a) - tail :])))
-    return parts, budget
+    return parts, budget - matcher.work
 
 
 def _refined(old, new):
@@ -239,15 +253,33 @@ def _lines(text):
     return lines
 
 
-def _spend(budget, a, b):
-    """`budget` less the work of comparing `a` with `b`: their lengths and the
-    pairs of equal elements SequenceMatcher could line up. Raises _TooCostly
-    if that is more than the budget."""
-    counts = Counter(b)
-    budget -= len(a) + len(b) + sum(counts[x] for x in a)
-    if budget < 0:
-        raise _TooCostly
-    return budget
+class BoundedMatcher(SequenceMatcher):
+    """A SequenceMatcher (no junk) that counts its work and gives up past `limit`.
+
+    Its work is what find_longest_match, called once for each matching block
+    and each gap between two, loops over: for every element of `a` in the
+    range, the positions of that element in `b`. `work` counts that (an
+    upper bound, plus one per element and per call); once it would pass
+    `limit`, the comparison stops with _TooCostly.
+    """
+
+    def __init__(self, a, b, limit):
+        # Positions in b of the elements of a up to each position of a.
+        self.pairs_to = list(accumulate(map(Counter(b).__getitem__, a), initial=0))
+        self.limit, self.work = limit, 0
+        if self._cost(0, len(a)) > limit:  # the first call, over all of a and b, would pass it
+            raise _TooCostly
+        super().__init__(None, a, b, autojunk=False)
+
+    def _cost(self, alo, ahi):
+        return self.pairs_to[ahi] - self.pairs_to[alo] + ahi - alo + 1
+
+    def find_longest_match(self, alo=0, ahi=None, blo=0, bhi=None):
+        ahi = len(self.a) if ahi is None else ahi
+        self.work += self._cost(alo, ahi)
+        if self.work > self.limit:
+            raise _TooCostly
+        return super().find_longest_match(alo, ahi, blo, bhi)
 
 
 # --- Presenting ---------------------------------------------------------------------
@@ -319,24 +351,25 @@ def _excerpt(op, text, keep, longer_than=None):
 
 
 def _whole(text, most):
-    """Whether `text` has at most `most` tokens."""
-    return sum(1 for _ in islice(_TOKEN.finditer(text), most + 1)) <= most
+    """Whether `text` has at most `most` tokens (and TOKEN_CHARS times as many characters)."""
+    return len(text) <= most * TOKEN_CHARS and sum(1 for _ in islice(_TOKEN.finditer(text), most + 1)) <= most
 
 
 def _head(text, count):
-    """The first `count` tokens of `text`."""
+    """The first `count` tokens of `text` (at most TOKEN_CHARS characters each on average)."""
     end = 0
-    for match in islice(_TOKEN.finditer(text), count):
+    for match in islice(_TOKEN.finditer(text, 0, count * TOKEN_CHARS), count):
         end = match.end()
     return text[:end]
 
 
 def _tail(text, count):
-    """The last `count` tokens of `text`, read from a window at its end."""
+    """The last `count` tokens of `text` (at most TOKEN_CHARS characters each
+    on average), read from a window at its end."""
     window = 32 * (count + 1)
     while True:
-        low = max(0, len(text) - window)
+        low = max(0, len(text) - min(window, count * TOKEN_CHARS))
         tokens = _TOKEN.findall(text, low)  # the first may be the end of a longer one
-        if low == 0 or len(tokens) > count:
+        if low == 0 or len(tokens) > count or window >= count * TOKEN_CHARS:
             return "".join(tokens[-count:]) if count else ""
         window *= 4

@@ -1,6 +1,5 @@
 """Version history for editorial content, on top of django-simple-history."""
 
-import difflib
 import re
 from collections import defaultdict
 from contextlib import contextmanager
@@ -9,10 +8,10 @@ from itertools import pairwise
 
 from django.db import models
 from django.db.models.signals import post_delete, pre_delete
-from django.utils.html import escape, format_html, format_html_join
 from simple_history.models import DeletedObject, HistoricalChanges, HistoricalRecords, ModelChange, ModelDelta
 from simple_history.signals import post_create_historical_record
 
+from .diffs import word_diff_html
 from .locking import advance_version
 
 # Bookkeeping, not content: left out of diffs and of "what changed".
@@ -175,7 +174,8 @@ class FieldChange:
 
     @property
     def diff(self):
-        return word_diff(self.old, self.new)
+        """HTML of the change, word by word, cut to the words around each change (tracker.diffs)."""
+        return word_diff_html(self.old, self.new)
 
 
 def field_changes(old, new):
@@ -244,21 +244,6 @@ def _display(record, name, value):
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     return "" if value is None else str(value)
-
-
-def word_diff(old, new):
-    """HTML of `new` against `old`: removed words in <del>, added words in <ins>, all escaped."""
-    a, b = re.findall(r"\s+|\S+", old), re.findall(r"\s+|\S+", new)
-    parts = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
-        if op == "equal":
-            parts.append(escape("".join(a[i1:i2])))
-            continue
-        if i2 > i1:
-            parts.append(format_html("<del>{}</del>", "".join(a[i1:i2])))
-        if j2 > j1:
-            parts.append(format_html("<ins>{}</ins>", "".join(b[j1:j2])))
-    return format_html_join("", "{}", ((part,) for part in parts))
 
 
 def conflict_message(stored, based_on):
