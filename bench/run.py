@@ -5,7 +5,7 @@ Steps: build the data (seed story and synthetic stories) once; server time
 per page in-process; gunicorn against granian; every public endpoint under
 wrk with the production server (bin/serve); a soak at 64 connections with
 worker memory; the admin at 100,000 events (bench/admin_scale.py).
-Usage: bench/run [--quick] [--no-admin-scale]   (README, "Performance").
+Usage: bench/run [--quick] [--no-admin-scale]   (docs/performance.md).
 """
 
 import argparse

@@ -137,3 +137,16 @@ def test_a_reporter_is_told_why_a_published_event_is_read_only_and_who_can_chang
     page = reporter_client.get(reverse("admin:tracker_event_change", args=[event.pk])).content.decode()
     assert "only an editor can change or withdraw it" in page and editor.username in page
     assert 'name="_save_draft"' not in page and 'name="_publish"' not in page
+
+
+@pytest.mark.django_db
+def test_a_withdrawn_row_is_not_republished_with_its_event_unless_ticked(editor_client):
+    source = make_source(text="The ministry said “it was necessary” and “it was lawful”.")
+    event = make_event(make_story(), sources=[source])
+    withdrawn = make_quote(event, source, "it was lawful", status=Status.UNPUBLISHED, slug="withdrawn")
+    url = reverse("admin:tracker_event_change", args=[event.pk])
+    data = form_data(editor_client.get(url), submit="_publish")
+    assert "quotes-0-publish" not in data  # a withdrawn row starts unticked
+    assert editor_client.post(url, data).status_code == 302
+    withdrawn.refresh_from_db()
+    assert withdrawn.status == Status.UNPUBLISHED

@@ -4,7 +4,10 @@ list-editable rows and reverts all go through it."""
 from functools import cached_property
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.html import format_html
 
@@ -150,9 +153,10 @@ class EditorialForm(forms.ModelForm):
             if based_on is None:
                 raise ValidationError("This form did not say which version it was based on; reload the page.")
             if based_on != stored.version:
-                if self.prefix is None and not self.reverting:
-                    self._rebase(stored, based_on)  # a change form: offer the editor's values beside
-                raise ValidationError(conflict_message(stored, based_on))
+                rebased = self.prefix is None and not self.reverting  # a change form
+                if rebased:
+                    self._rebase(stored, based_on)
+                raise ValidationError(conflict_message(stored, based_on, rebased))
             self.instance.version = based_on
         status = self.requested_status(cleaned_data)
         if self.changes_something():
@@ -246,6 +250,8 @@ class InlineEditorialForm(EditorialForm):
         if self.instance.status == Status.PUBLISHED or not may_publish(self.user, self._meta.model):
             self.fields["publish"].disabled = True
             self.initial["publish"] = False
+        elif self.instance.status == Status.UNPUBLISHED:
+            self.initial["publish"] = False  # a withdrawn row is published again only if the editor ticks it
 
     @cached_property
     def publishing(self):
@@ -270,3 +276,86 @@ class InlineEditorialForm(EditorialForm):
 def for_request(form_class, request):
     """`form_class` bound to the person saving with it and the button they pressed."""
     return type(form_class.__name__, (form_class,), {"user": request.user, "action": pressed(request.POST)})
+
+
+# --- A source's archived text, from a file -------------------------------------------
+
+TEXT_FILE_MAX_BYTES = 10 * 1024 * 1024
+TEXT_FILE_EXTENSIONS = ["txt", "html", "htm"]
+# What a form's other fields may need of DATA_UPLOAD_MAX_MEMORY_SIZE beside the text.
+OTHER_FIELDS_BYTES = 256 * 1024
+
+
+def too_long_to_post(text):
+    """Whether a form could not post `text` back: all of a form's fields
+    together may post DATA_UPLOAD_MAX_MEMORY_SIZE bytes at most (2.5 MB)."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return limit is not None and len(text.encode()) > limit - OTHER_FIELDS_BYTES
+
+
+class SourceForm(EditorialForm):
+    """A source's form, with a second way in for its archived text: a file.
+
+    A form's fields may post DATA_UPLOAD_MAX_MEMORY_SIZE together at most,
+    and an article can be longer. A file goes in a part of its own that does
+    not count toward that limit (above FILE_UPLOAD_MAX_MEMORY_SIZE it is
+    streamed to a temporary file), so a long text is uploaded instead of
+    pasted. Its text is stored as the file has it, decoded from UTF-8 (a
+    leading byte-order mark dropped): an .html file's markup is kept."""
+
+    text_file = forms.FileField(
+        required=False,
+        label="Archived text from a file",
+        help_text=(
+            "For a text too long to paste: a .txt or .html file of at most "
+            f"{filesizeformat(TEXT_FILE_MAX_BYTES)}, in UTF-8. It replaces the text above, which you may then "
+            "leave empty, and is stored exactly as in the file (an .html file's markup included)."
+        ),
+        validators=[FileExtensionValidator(TEXT_FILE_EXTENSIONS)],
+        widget=forms.FileInput(attrs={"accept": ",".join(f".{extension}" for extension in TEXT_FILE_EXTENSIONS)}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        text = self.fields.get("text")
+        if text is None:
+            return
+        text.required = False  # a file may give it instead: clean() asks for one or the other
+        if too_long_to_post(self.instance.text or ""):
+            # Posting it back would be refused (a 400), and with it every other change.
+            text.disabled, text.strip = True, False  # kept as stored, to the last newline
+            text.help_text = (
+                f"This text ({filesizeformat(len(self.instance.text.encode()))}) is longer than a form can send "
+                "back, so it cannot be edited here: to change it, upload the corrected text as a file below."
+            )
+
+    def clean_text_file(self):
+        upload = self.cleaned_data.get("text_file")
+        if not upload:
+            return None
+        if upload.size > TEXT_FILE_MAX_BYTES:
+            raise ValidationError(
+                f"This file is {filesizeformat(upload.size)}; a source's text may be "
+                f"{filesizeformat(TEXT_FILE_MAX_BYTES)} at most."
+            )
+        content = b"".join(upload.chunks())
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise ValidationError(
+                f"This file is not UTF-8 text (byte {error.start + 1:,} is not UTF-8). "
+                "Save it as UTF-8 (“Unicode (UTF-8)” in most editors) and upload it again."
+            ) from error
+        if "\x00" in text:
+            raise ValidationError("This file holds NUL characters, so it is not a text file.")
+        if not text.strip():
+            raise ValidationError("This file holds no text.")
+        return text
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if cleaned_data.get("text_file"):
+            cleaned_data["text"] = cleaned_data["text_file"]
+        elif "text" in self.fields and not cleaned_data.get("text") and "text_file" not in self.errors:
+            self.add_error("text", "Paste the archived text here, or upload it as a file below.")
+        return cleaned_data

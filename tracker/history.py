@@ -246,12 +246,17 @@ def _display(record, name, value):
     return "" if value is None else str(value)
 
 
-def conflict_message(stored, based_on):
-    """Tell an editor whose copy (version `based_on`) is stale what changed since."""
-    return (
-        f"{_changed_since(stored, based_on, 'editing')} "
-        "Nothing of yours was saved: copy your changes, reload the page and make them again."
-    )
+def conflict_message(stored, based_on, rebased=False):
+    """Tell an editor whose copy (version `based_on`) is stale what changed since;
+    `rebased` when the form is shown again on the current version with their changes."""
+    if rebased:
+        then = (
+            "Nothing of yours was saved yet. The form now shows the current version with your changes kept "
+            "where nobody else changed the field; where you both did, yours is shown beside it. Review, then save."
+        )
+    else:
+        then = "Nothing of yours was saved: copy your changes, reload the page and make them again."
+    return f"{_changed_since(stored, based_on, 'editing')} {then}"
 
 
 def deletion_conflict_message(stored, based_on):

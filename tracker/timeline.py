@@ -144,19 +144,10 @@ def placeholders(values):
 
 def one_of(column, values):
     """SQL saying `column` is one of `values`, and its parameters. PostgreSQL
-    takes them as one array, so the statement reads the same however many
-    there are, and is planned once (see `prepared`)."""
+    takes them as one array, so the statement reads the same however many there are."""
     if connection.vendor == "postgresql":
         return f"{column} = ANY(%s)", [list(values)]
     return f"{column} IN ({placeholders(values)})", list(values)
-
-
-def prepared(db):
-    """A cursor on `db` whose statements the database plans once and keeps,
-    where the backend offers one (newsroom.postgresql): this page's few
-    statements run on every request, and planning them cost PostgreSQL more
-    than running them."""
-    return db.prepared_cursor() if hasattr(db, "prepared_cursor") else db.cursor()
 
 
 @dataclass(frozen=True)
@@ -208,7 +199,7 @@ class Columns:
         """Instances from the rows of `sql` (which selects these columns, then
         the `extra` ones, set as plain attributes)."""
         db = connections[DEFAULT_DB_ALIAS]
-        with prepared(db) as cursor:
+        with db.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         converters = self.converters(db)
