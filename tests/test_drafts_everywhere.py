@@ -136,7 +136,7 @@ def addresses(newsroom):
     for name, route in public_routes():
         arguments = set(route.pattern.converters)
         if not arguments:
-            probes.append((name, reverse(name), 200))
+            probes.append((name, reverse(name), 301 if name == "favicon" else 200))  # the icon is a static file
         elif arguments == {"slug"}:
             probes += [(name, reverse(name, kwargs={"slug": s.slug}), status) for s, status in stories]
         elif arguments == {"pk"}:
