@@ -59,11 +59,14 @@ INSTALLED_APPS = [
 ]
 
 # The header middleware comes before WhiteNoise so static files get the same
-# headers as pages.
+# headers as pages, and the frame and CSP headers before SecurityMiddleware so
+# its http-to-https redirect carries them too.
 MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    # A NUL character anywhere in a request's path, query or form: 400, before any query sees it.
+    "tracker.security.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before sessions and auth: a cached page is answered with the least work.
     "tracker.caching.PageCacheMiddleware",
@@ -167,6 +170,13 @@ STORAGES = {
 }
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
+
+# A request's form fields may post 2.5 MB together; an uploaded file does not
+# count toward that. A source's archived text longer than that comes as a file
+# (tracker.forms.SourceForm, 10 MB at most), held in memory up to 2.5 MB and
+# streamed to a temporary file beyond.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

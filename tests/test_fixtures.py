@@ -155,7 +155,7 @@ def test_first_edit_after_a_load_has_a_baseline_to_diff_against(seed):
         ("impossible-date", "invalid date"),
         ("quote-not-in-source", "do not occur in the source"),
         ("event-without-source", "must cite at least one source"),
-        ("invalid-choice", "event_precision_valid"),
+        ("invalid-choice", "not a valid choice"),
     ],
 )
 def test_a_broken_fixture_fails_clearly_and_writes_nothing(db, name, message):

@@ -1,8 +1,14 @@
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import OuterRef
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -10,7 +16,17 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import admin_views, preview
-from .forms import PUBLISH, SAVE_DRAFT, SUBMIT, WITHDRAW, EditorialForm, InlineEditorialForm, for_request, pressed
+from .forms import (
+    PUBLISH,
+    SAVE_DRAFT,
+    SUBMIT,
+    WITHDRAW,
+    EditorialForm,
+    InlineEditorialForm,
+    SourceForm,
+    for_request,
+    pressed,
+)
 from .history import deletion_conflict_message, page_deltas
 from .locking import StaleEdit
 from .models import Event, Quote, Source, Status, Story, count_of
@@ -89,7 +105,78 @@ DONE = {
 REASONS = {PUBLISH: "Published", WITHDRAW: "Withdrawn", SUBMIT: "Submitted for review"}
 
 
-class EditorialAdmin(SimpleHistoryAdmin):
+class CheckedChangeList(ChangeList):
+    """A change list whose date hierarchy refuses a date past the calendar's
+    ends (?date__year=9999 reaches for year 10000) as Django refuses other
+    bad lookups: a redirect to the list with ?e=1."""
+
+    def get_filters(self, request):
+        try:
+            return super().get_filters(request)
+        except (OverflowError, ValueError) as error:
+            raise IncorrectLookupParameters(error) from error
+
+
+class CheckedChoices:
+    """Django's autocomplete widgets look the posted ids up again to show a
+    refused form, and fail the page on one that is no id at all (a crafted
+    "abc", or a number past what the database holds). The selection is then
+    shown empty; the field's error says the choice is not valid."""
+
+    def optgroups(self, name, value, attr=None):
+        try:
+            return super().optgroups(name, value, attr)
+        except (ValueError, OverflowError):
+            return super().optgroups(name, [], attr)
+
+
+class CheckedAutocompleteSelect(CheckedChoices, AutocompleteSelect):
+    pass
+
+
+class CheckedAutocompleteSelectMultiple(CheckedChoices, AutocompleteSelectMultiple):
+    pass
+
+
+class CheckedMultipleChoice(forms.ModelMultipleChoiceField):
+    """A choice of several objects that refuses an id past what the database
+    can hold (SQLite, 2**63) as any id of no object: a form error, not a failure."""
+
+    def clean(self, value):
+        try:
+            return super().clean(value)
+        except OverflowError:
+            shown = ", ".join(str(part) for part in value) if isinstance(value, list | tuple) else str(value)
+            raise ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": shown}
+            ) from None
+
+
+class CheckedAutocompleteFields:
+    """For the admins of models and of inline rows: autocomplete fields with
+    the widgets above, and choices of several objects with the field above."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = CheckedAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", CheckedMultipleChoice)
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = CheckedAutocompleteSelectMultiple(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+def checked_id(field, value):
+    """An id from an admin address as `field` has it, or 404 when it is not one."""
+    try:
+        return field.to_python(unquote(value))
+    except (ValidationError, ValueError, TypeError):
+        raise Http404 from None
+
+
+class EditorialAdmin(CheckedAutocompleteFields, SimpleHistoryAdmin):
     """What every editorial model's admin shares: forms that carry their
     version and their user's rights, publishing only with the publish
     permission, and history pages that compare any two versions."""
@@ -117,6 +204,18 @@ class EditorialAdmin(SimpleHistoryAdmin):
 
     def get_changelist_form(self, request, **kwargs):
         return for_request(super().get_changelist_form(request, form=self.form, **kwargs), request)
+
+    def get_changelist(self, request, **kwargs):
+        return CheckedChangeList
+
+    def get_object(self, request, object_id, from_field=None):
+        # ?_to_field= (empty) passes Django's check of the field, being
+        # empty, and would then be looked up as a field named "".
+        return super().get_object(request, object_id, from_field or None)
+
+    def history_view(self, request, object_id, extra_context=None):
+        checked_id(self.opts.pk, object_id)
+        return super().history_view(request, object_id, extra_context)
 
     @admin.display(description="publication")
     def publication(self, obj):
@@ -189,6 +288,8 @@ class EditorialAdmin(SimpleHistoryAdmin):
         return self._retry_stale(super().changelist_view, request, *args, **kwargs)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
+        checked_id(self.opts.pk, object_id)
+        checked_id(self.model.history.model._meta.pk, version_id)
         if request.method == "POST":
             # simple-history lets anyone who may *view* history post a revert.
             stored = self.get_object(request, unquote(object_id))
@@ -204,7 +305,7 @@ class EditorialAdmin(SimpleHistoryAdmin):
         someone else's edit, it deletes nothing and shows what changed; the
         row stays locked from that check to the deletion."""
         rows = self.get_queryset(request).select_for_update(of=("self",))
-        stored = rows.filter(pk=unquote(object_id)).first() if request.method == "POST" else None
+        stored = rows.filter(pk=checked_id(self.opts.pk, object_id)).first() if request.method == "POST" else None
         if stored is not None and self.has_delete_permission(request, stored):
             shown = request.POST.get("version")
             if shown != str(stored.version):
@@ -242,7 +343,7 @@ def _without(field, name):
     return tuple(part for part in field if part != name) if isinstance(field, tuple) else field
 
 
-class EditorialInline:
+class EditorialInline(CheckedAutocompleteFields):
     """Inline rows carry their version and their user's rights, like forms;
     a draft row offers to be published with its parent."""
 
@@ -416,6 +517,7 @@ class EventAdmin(preview.PreviewLinks, EditorialAdmin):
 
 @admin.register(Source)
 class SourceAdmin(EditorialAdmin):
+    form = SourceForm
     list_display = ["__str__", "outlet", "kind", "language", "published_on"]
     list_filter = ["kind", "language"]
     search_fields = ["headline", "outlet", "byline", "slug", "text"]
@@ -425,7 +527,7 @@ class SourceAdmin(EditorialAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = [
         (None, {"fields": ["headline", "slug", ("outlet", "byline"), ("published_on", "kind", "language"), "url"]}),
-        ("Archived text", {"fields": ["text"]}),
+        ("Archived text", {"fields": ["text", "text_file"]}),
         ("Provenance", {"fields": ["derived_from", "notes"]}),
     ]
     delete_selected_confirmation_template = "admin/tracker/source/delete_selected_confirmation.html"

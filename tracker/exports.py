@@ -140,7 +140,7 @@ def _slide(event):
         "unique_id": event.anchor,
     }
     if event.date_precision == DatePrecision.APPROXIMATE:
-        slide["display_date"] = event.date_display
+        slide["display_date"] = escape(event.date_display)  # TimelineJS shows it as HTML too
     return slide
 
 

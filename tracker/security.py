@@ -11,6 +11,7 @@ import logging
 from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.core.exceptions import BadRequest
 from django.dispatch import receiver
 from django.shortcuts import render
 
@@ -75,3 +76,23 @@ def csrf_failure(request, reason=""):
     """A POST without a valid CSRF token: refused and logged like any denial."""
     log_denial(getattr(request, "user", None), f"{request.method} without a valid CSRF token", reason, request.path)
     return render(request, "403.html", status=403)
+
+
+def _holds_nul(query_dict):
+    return any("\x00" in key or any("\x00" in value for value in values) for key, values in query_dict.lists())
+
+
+class RefuseNulMiddleware:
+    """A NUL character in a request's path, query string or form fields (not
+    its uploaded files) is a 400. No text of ours holds one, and PostgreSQL
+    refuses one in a query outright (a DataError, a 500), wherever a search,
+    a list filter or an autocomplete term would have used it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        posted = request.method == "POST" and _holds_nul(request.POST)
+        if "\x00" in request.path or _holds_nul(request.GET) or posted:
+            raise BadRequest("NUL character in the request")
+        return self.get_response(request)

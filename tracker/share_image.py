@@ -7,8 +7,10 @@ bytes; `fingerprint()` names that content, for ETags and the cache.
 
 import hashlib
 import io
+import logging
 
 from django.core.cache import cache
+from django.http import Http404
 from PIL import Image, ImageDraw, ImageFont
 
 from .models import DatePrecision
@@ -19,6 +21,11 @@ WIDTH, HEIGHT = SHARE_IMAGE_SIZE
 MARGIN = 72
 INK, MUTED, ACCENT, LIVE, RULE = "#1a1a1a", "#595959", "#0b5394", "#a3161a", "#c8c8c8"
 CACHE_SECONDS = 24 * 60 * 60
+# A card that could not be drawn is not tried again for this long: each try
+# costs what the failure cost, on every request for the card.
+FAILED, FAILURE_SECONDS = b"", 10 * 60
+
+log = logging.getLogger(__name__)
 
 
 def font(size):
@@ -46,19 +53,53 @@ def fingerprint(content):
     return hashlib.sha256(repr(sorted(content.items())).encode()).hexdigest()[:32]
 
 
+def most_per_line(face, width):
+    """More characters than a line of `width` pixels holds: none of the font's
+    glyphs but zero-width ones is narrower than a fifth of its size."""
+    return width * 5 // max(getattr(face, "size", 10), 1) + 1
+
+
+def longest_fitting(text, fits):
+    """The length of the longest start of `text` that `fits`, at least 1."""
+    low, high = 1, len(text)
+    while low < high:
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if fits(text[:middle]) else (low, middle - 1)
+    return low
+
+
 def wrap(draw, text, face, width, most):
-    """Wrap to the pixel width in at most `most` lines, ending with … when the text is longer."""
-    words, lines = text.split(), []
+    """Wrap to the pixel width in at most `most` lines, ending with … when the
+    text is longer; a word wider than a line is broken where the line ends.
+
+    Only as much of the text as `most` lines could hold is ever measured, so
+    a summary of one million-character word costs no more than a short one
+    (Pillow would otherwise draw that word into one enormous bitmap)."""
+    most = max(most, 0)
+    limit = most * most_per_line(face, width)
+    cut = len(text) > limit
+
+    def fits(line):
+        return draw.textlength(line, font=face) <= width
+
+    words, lines = text[:limit].split(), []
     while words and len(lines) < most:
         line = words.pop(0)
-        while words and draw.textlength(f"{line} {words[0]}", font=face) <= width:
+        if not fits(line):
+            keep = longest_fitting(line, fits)
+            line, rest = line[:keep], line[keep:]
+            words.insert(0, rest)
+        while words and fits(f"{line} {words[0]}"):
             line = f"{line} {words.pop(0)}"
         lines.append(line)
-    if words and lines:
+    if (words or cut) and lines:
         last = lines[-1]
-        while " " in last and draw.textlength(last + " …", font=face) > width:
+        while " " in last and not fits(last + " …"):
             last = last.rsplit(" ", 1)[0]
-        lines[-1] = last.rstrip(",;:") + " …"
+        if fits(last + " …"):
+            lines[-1] = last.rstrip(",;:") + " …"
+        else:  # one broken word: it ends with … where the line ends
+            lines[-1] = last[: longest_fitting(last, lambda start: fits(start + "…"))] + "…"
     return lines
 
 
@@ -111,12 +152,24 @@ def draw_card(content):
 
 
 def share_image(timeline):
-    """(PNG bytes, ETag) for a story's card, drawn once per distinct content."""
+    """(PNG bytes, ETag) for a story's card, drawn once per distinct content.
+
+    A card that cannot be drawn is logged once and answered with a 404 (a
+    link preview without a picture) for FAILURE_SECONDS, not drawn again for
+    every request."""
     content = card_content(timeline)
     tag = fingerprint(content)
     key = f"tracker:share-image:{tag}"
     png = cache.get(key)
     if png is None:
-        png = draw_card(content)
-        cache.set(key, png, CACHE_SECONDS)
+        try:
+            png = draw_card(content)
+        except Exception:  # Pillow raises many kinds; none should cost a redraw per request
+            log.exception("The share image of story %s could not be drawn", timeline.story.pk)
+            cache.set(key, FAILED, FAILURE_SECONDS)
+            png = FAILED
+        else:
+            cache.set(key, png, CACHE_SECONDS)
+    if png == FAILED:
+        raise Http404("No share image for this story.")
     return png, f'"{tag}"'

@@ -18,13 +18,23 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("fixtures", nargs="+", metavar="fixture")
         parser.add_argument("--overwrite", action="store_true", help="Check as for loaddata --overwrite.")
+        parser.add_argument(
+            "--allow-other-models", action="store_true", help="Check as for loaddata --allow-other-models."
+        )
         parser.add_argument("--database", default=DEFAULT_DB_ALIAS)
 
-    def handle(self, *args, fixtures, overwrite, database, **options):
+    def handle(self, *args, fixtures, overwrite, allow_other_models, database, **options):
         load = loaddata.Command(stdout=self.stdout, stderr=self.stderr)
         try:
             with transaction.atomic(using=database):
-                call_command(load, *fixtures, verbosity=0, overwrite=overwrite, database=database)
+                call_command(
+                    load,
+                    *fixtures,
+                    verbosity=0,
+                    overwrite=overwrite,
+                    allow_other_models=allow_other_models,
+                    database=database,
+                )
                 transaction.set_rollback(True, using=database)
         except CommandError as error:
             raise CommandError(f"Not loadable: {str(error).removeprefix('Nothing was loaded: ')}") from error
