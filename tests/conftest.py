@@ -1,4 +1,5 @@
 import datetime
+import fcntl
 from pathlib import Path
 
 import pytest
@@ -17,8 +18,13 @@ DATA = Path(__file__).resolve().parent / "data"
 
 @pytest.fixture(scope="session", autouse=True)
 def static_files():
-    """Pages are tested as production serves them: hashed, compressed static files."""
-    call_command("collectstatic", interactive=False, verbosity=0)
+    """Pages are tested as production serves them: hashed, compressed static files.
+
+    Parallel runs (bin/test's workers, or two runs at once) collect into the
+    same folder one after another, so that none reads a half-written manifest."""
+    with open(ROOT / ".collectstatic.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        call_command("collectstatic", interactive=False, verbosity=0)
 
 
 @pytest.fixture(autouse=True)

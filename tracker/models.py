@@ -1,7 +1,6 @@
 """The editorial record of a developing story: stories, their events, the sources
 that reported them and the words people said."""
 
-
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -23,6 +22,7 @@ class Status(models.TextChoices):
 STATUS_HELP = (
     "Readers see this only when it is Published and its publication time has come; a future time schedules it."
 )
+
 
 class Publishable(Versioned):
     """Something with a publication state; readers see only what is published.

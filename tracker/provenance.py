@@ -50,7 +50,6 @@ def folded(text):
     return result, to_original
 
 
-
 def independent_count(sources):
     """How many independent sources report something (each loaded with its
     `root_id`, see timeline.cited_sources): copies and translations of the
