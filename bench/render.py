@@ -72,7 +72,7 @@ def measure(page, path, app, cache):
 
 def main():
     from tracker.models import Source, Story
-    from tracker.story_parts import PAGE_SIZE
+    from tracker.parts import PAGE_SIZE
 
     uncached, cached = handler(0), handler(600)
     seed = Story.objects.published().exclude(slug__startswith="synthetic-").order_by("pk").first()

@@ -69,7 +69,7 @@ MIDDLEWARE = [
     "tracker.security.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before sessions and auth: a cached page is answered with the least work.
-    "tracker.caching.PageCacheMiddleware",
+    "tracker.public.caching.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -87,7 +87,7 @@ AUTHENTICATION_BACKENDS = [
 ROOT_URLCONF = "newsroom.urls"
 WSGI_APPLICATION = "newsroom.wsgi.application"
 
-# The public pages are Jinja2 templates in templates/ (tracker/templating.py
+# The public pages are Jinja2 templates in templates/ (tracker/public/templating.py
 # says why); the admin's are Django's, its overrides in tracker/templates/.
 # Jinja2 comes first: the error pages (404.html, ...) are found there.
 TEMPLATES = [
@@ -95,7 +95,7 @@ TEMPLATES = [
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": False,
-        "OPTIONS": {"environment": "tracker.templating.environment"},
+        "OPTIONS": {"environment": "tracker.public.templating.environment"},
     },
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -130,7 +130,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 if os.environ.get("REDIS_URL"):
     # The cache is never the source of truth: a Redis that is down or frozen
     # costs a request a fraction of a second, then pages are rendered from
-    # the database for a moment (tracker/caching.py) and saves go on.
+    # the database for a moment (tracker/public/caching.py) and saves go on.
     redis_timeout = float(os.environ.get("REDIS_TIMEOUT", "0.25"))
     CACHES = {
         "default": {
@@ -144,7 +144,7 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # How long a public page may sit in the cache. Edits replace it at once
-# (tracker.caching); this only bounds memory. 0 turns page caching off.
+# (tracker.public.caching); this only bounds memory. 0 turns page caching off.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -173,7 +173,7 @@ FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 # A request's form fields may post 2.5 MB together; an uploaded file does not
 # count toward that. A source's archived text longer than that comes as a file
-# (tracker.forms.SourceForm, 10 MB at most), held in memory up to 2.5 MB and
+# (tracker.editorial.forms.SourceForm, 10 MB at most), held in memory up to 2.5 MB and
 # streamed to a temporary file beyond.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
@@ -233,7 +233,7 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Admin login throttling (tracker/lockout.py): after 5 failed logins to one
+# Admin login throttling (tracker/editorial/lockout.py): after 5 failed logins to one
 # account from one client address, that account is refused from that address
 # for 15 minutes (HTTP 429, templates/429.html), even with the right password;
 # colleagues behind the same office address are not. After 20 failed logins
@@ -243,9 +243,9 @@ CONTENT_SECURITY_POLICY = {
 AXES_FAILURE_LIMIT = 5
 LOGIN_FAILURE_LIMIT_PER_ACCOUNT = 20
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-# Read in this order by tracker.lockout.LoginThrottle.
+# Read in this order by tracker.editorial.lockout.LoginThrottle.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
-AXES_HANDLER = "tracker.lockout.LoginThrottle"
+AXES_HANDLER = "tracker.editorial.lockout.LoginThrottle"
 AXES_LOCKOUT_TEMPLATE = "429.html"
 AXES_CLIENT_IP_CALLABLE = "tracker.security.client_ip"
 AXES_RESET_ON_SUCCESS = True

@@ -5,7 +5,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import TemplateView
 
-from tracker.sitemaps import StorySitemap
+from tracker.public.sitemaps import StorySitemap
 
 admin.site.site_header = "Tracker newsroom"
 admin.site.site_title = "Tracker admin"
@@ -31,5 +31,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("sitemap.xml", sitemap, {"sitemaps": {"stories": StorySitemap}}, name="sitemap"),
     path("robots.txt", TemplateView.as_view(template_name="robots.txt", content_type="text/plain"), name="robots_txt"),
-    path("", include("tracker.urls")),
+    path("", include("tracker.public.urls")),
 ]

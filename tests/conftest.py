@@ -8,8 +8,8 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.utils import timezone
 
-from tracker import caching
 from tracker.models import DatePrecision, Event, Quote, Source, Status, Story
+from tracker.public import caching
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = sorted(str(p) for p in (ROOT / "fixtures").glob("*.json"))

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tracker.models import Source, Story
-from tracker.story_parts import PAGE_SIZE
+from tracker.parts import PAGE_SIZE
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"

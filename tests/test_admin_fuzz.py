@@ -12,7 +12,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from tracker.loading import validate
+from tracker.editorial.loading import validate
 from tracker.models import DatePrecision, Event, Quote, Source, Status, Story
 
 from .admin_forms import form_data, page_form

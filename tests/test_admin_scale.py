@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
-from tracker.admin import EventAdmin, StoryAdmin
+from tracker.editorial.admin import EventAdmin, StoryAdmin
 from tracker.models import Event, Status, Story
 
 from .admin_forms import form_data

@@ -8,9 +8,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from tracker.changelog import story_changes
 from tracker.diffs import Segment, word_diff
 from tracker.models import DatePrecision, Event, Quote, Source, Status, Story
+from tracker.public.changelog import story_changes
 
 YESTERDAY = timezone.now() - datetime.timedelta(days=1)
 

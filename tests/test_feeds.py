@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import http_date
 
-from tracker import feeds
 from tracker.models import Event, Status
+from tracker.public import feeds
 
 from .conftest import make_event, make_quote, make_source, make_story
 

@@ -11,7 +11,7 @@ from django.db import close_old_connections, connection
 from django.test import Client
 from django.urls import reverse
 
-from tracker.admin import EventAdmin
+from tracker.editorial.admin import EventAdmin
 from tracker.locking import StaleEdit
 from tracker.models import Event, Quote, Source, Status, Story
 

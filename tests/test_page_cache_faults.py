@@ -17,7 +17,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tracker import caching
+from tracker.public import caching
 
 from . import services
 from .admin_forms import form_data

@@ -10,7 +10,7 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tracker.admin_views import QUOTE_PICKER_SCRIPT
+from tracker.editorial.admin_views import QUOTE_PICKER_SCRIPT
 from tracker.models import Quote, normalise_text
 from tracker.passages import MAX_ARCHIVED, MAX_WORDS, NOT_VERBATIM, closest_passage, not_verbatim_message
 

@@ -11,8 +11,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tracker import caching
 from tracker.models import Status
+from tracker.public import caching
 
 from .conftest import make_event, make_quote, make_source, make_story
 from .people import member_of

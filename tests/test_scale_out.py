@@ -17,8 +17,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import connection
 
-from tracker.caching import TOKEN_SECONDS
 from tracker.models import Event
+from tracker.public.caching import TOKEN_SECONDS
 
 from . import services
 from .conftest import make_event, make_source, make_story

@@ -10,8 +10,8 @@ import pytest
 from django.urls import reverse
 from PIL import Image
 
-from tracker import share_image
 from tracker.models import DatePrecision, Source, Story
+from tracker.public import share_image
 
 from .admin_forms import form_data
 from .conftest import make_event, make_quote, make_source, make_story
@@ -220,7 +220,7 @@ def test_a_card_that_cannot_be_drawn_is_not_tried_again_on_every_request(client,
     url = reverse("tracker:share_image", kwargs={"slug": story.slug})
     answers = [client.get(url).status_code for _ in range(3)]
     assert answers == [404, 404, 404] and len(tries) == 1
-    assert [r.levelname for r in caplog.records if r.name == "tracker.share_image"] == ["ERROR"]
+    assert [r.levelname for r in caplog.records if r.name == "tracker.public.share_image"] == ["ERROR"]
 
 
 # --- timeline.json escapes every text field -------------------------------------------

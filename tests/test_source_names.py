@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from tracker.models import SourceKind
-from tracker.templating import source_title
+from tracker.public.templating import source_title
 
 from .conftest import make_event, make_source, make_story
 

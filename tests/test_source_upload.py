@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from tracker.forms import TEXT_FILE_MAX_BYTES
+from tracker.editorial.forms import TEXT_FILE_MAX_BYTES
 from tracker.models import Source
 
 from .admin_forms import form_data

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from tracker import admin_views
+from tracker.editorial import admin_views
 from tracker.history import conflict_message
 from tracker.models import Event, Quote, Source, Status, Story
 

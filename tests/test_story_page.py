@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tracker.models import DatePrecision, Event, Quote, SourceKind, Speech, Status
-from tracker.templating import iso
+from tracker.public.templating import iso
 
 from .conftest import make_event, make_quote, make_source, make_story
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tracker.models import Event, Source, Status
-from tracker.story_parts import PAGE_SIZE
+from tracker.parts import PAGE_SIZE
 
 from .conftest import make_event, make_quote, make_source, make_story
 

@@ -13,8 +13,8 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from tracker.models import Quote, Status
-from tracker.structured_data import json_ld_script
-from tracker.templating import iso
+from tracker.public.structured_data import json_ld_script
+from tracker.public.templating import iso
 
 from .conftest import make_event, make_quote, make_source, make_story
 

@@ -1,4 +1,4 @@
-"""The public templates' helpers (tracker/templating.py)."""
+"""The public templates' helpers (tracker/public/templating.py)."""
 
 import datetime
 import zoneinfo
@@ -7,7 +7,7 @@ from django.test import override_settings
 from django.urls import set_script_prefix
 from django.utils import translation
 
-from tracker.templating import date, iso, static, url
+from tracker.public.templating import date, iso, static, url
 
 
 def test_an_address_follows_the_script_prefix():

@@ -1,4 +1,4 @@
-"""The story page's queries are written out in SQL (tracker/timeline.py says
+"""The story page's queries are written out in SQL (tracker/public/story_page.py says
 why); here they are held to the querysets that define what the public sees."""
 
 import datetime
@@ -8,8 +8,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from tracker.models import Event, Quote, Source, Status, Story
-from tracker.story_parts import PAGE_SIZE
-from tracker.timeline import Timeline
+from tracker.parts import PAGE_SIZE
+from tracker.public.story_page import Timeline
 
 from .conftest import make_event, make_quote, make_source, make_story
 

@@ -11,8 +11,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from tracker.editorial.permissions import REFUSED_LIVE, REFUSED_PUBLISH
 from tracker.models import Event, Quote, Source, Status, Story
-from tracker.permissions import REFUSED_LIVE, REFUSED_PUBLISH
 
 from .admin_forms import add_row, form_data
 from .conftest import make_event, make_quote, make_source, make_story

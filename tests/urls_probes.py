@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from django.urls import include, path
 from django.utils.cache import patch_cache_control
 
-import tracker.urls
+import tracker.public.urls
 
 calls = []
 
@@ -30,6 +30,6 @@ def slow(request, slug):
 patterns = [
     path("stories/<slug:slug>/share.png", own_validators, name="share_image"),
     path("stories/<slug:slug>/slow/", slow, name="story_changes"),
-    *tracker.urls.urlpatterns,
+    *tracker.public.urls.urlpatterns,
 ]
 urlpatterns = [path("", include((patterns, "tracker")))]

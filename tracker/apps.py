@@ -6,7 +6,5 @@ class TrackerConfig(AppConfig):
     verbose_name = "Story tracker"
 
     def ready(self):
-        from . import (
-            caching,  # noqa: F401 - connects the page cache's invalidation signals
-            security,  # noqa: F401 - connects the security log's signal receivers
-        )
+        from tracker import security  # noqa: F401 - connects the security log's signal receivers
+        from tracker.public import caching  # noqa: F401 - connects the page cache's invalidation signals

@@ -11,8 +11,8 @@ from django.db.models.signals import post_delete, pre_delete
 from simple_history.models import DeletedObject, HistoricalChanges, HistoricalRecords, ModelChange, ModelDelta
 from simple_history.signals import post_create_historical_record
 
-from .diffs import word_diff_html
-from .locking import advance_version
+from tracker.diffs import word_diff_html
+from tracker.locking import advance_version
 
 # Bookkeeping, not content: left out of diffs and of "what changed".
 NOT_CONTENT = ["version", "created_at", "updated_at"]

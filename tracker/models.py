@@ -8,9 +8,10 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.text import slugify
 
-from .history import History
-from .locking import Versioned
-from .provenance import normalise_text
+from tracker.history import History
+from tracker.locking import Versioned
+from tracker.passages import not_verbatim_message
+from tracker.provenance import normalise_text
 
 
 class Status(models.TextChoices):
@@ -494,8 +495,6 @@ class Quote(Publishable):
     def clean(self):
         errors = {}
         if self.source_id and self.text and normalise_text(self.text) not in normalise_text(self.source.text):
-            from .passages import not_verbatim_message  # passages imports this module
-
             errors["text"] = not_verbatim_message(self.text, self.source.text)
         if self.variant_of_id:
             if self.variant_of.variant_of_id:

@@ -18,7 +18,7 @@ import re
 from django.utils.html import format_html, format_html_join
 from rapidfuzz import fuzz
 
-from .provenance import FOLD, folded, normalise_text
+from tracker.provenance import FOLD, folded, normalise_text
 
 NOT_VERBATIM = (
     "These words do not occur in the source's archived text. "

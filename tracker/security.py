@@ -15,7 +15,7 @@ from django.core.exceptions import BadRequest
 from django.dispatch import receiver
 from django.shortcuts import render
 
-from .permissions import log_denial
+from tracker.editorial.permissions import log_denial
 
 log = logging.getLogger("tracker.security")
 

@@ -15,8 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from . import caching
-from .models import DatePrecision, Event, Quote, Source, SourceKind, Speech, Status, Story
+from tracker.models import DatePrecision, Event, Quote, Source, SourceKind, Speech, Status, Story
+from tracker.public import caching
 
 PREFIX = "synthetic-"
 BATCH = 2000

@@ -77,9 +77,13 @@ def width(request):
 
 
 @pytest.fixture
-def page(browser, width):
+def page(browser, width, site):
     """A fresh browser tab at the test's width that fails the test on any script
-    error, Content-Security-Policy violation or failed request the page makes."""
+    error, Content-Security-Policy violation or failed request the page makes.
+
+    It comes after the live site, so it is closed before the test's database
+    is emptied: a request the page still had in flight (a search typed into
+    an autocomplete) is answered by the test's data, not by an empty database."""
     context = browser.new_context(viewport={"width": width, "height": 900})
     tab = context.new_page()
     errors = []

@@ -3,7 +3,7 @@
 from django import template
 from django.urls import reverse
 
-from ..models import Event, Quote, Story
+from tracker.models import Event, Quote, Story
 
 register = template.Library()
 

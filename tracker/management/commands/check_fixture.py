@@ -4,7 +4,7 @@ from django.core.management import CommandError, call_command
 from django.core.management.base import BaseCommand
 from django.db import DEFAULT_DB_ALIAS, transaction
 
-from . import loaddata
+from tracker.management.commands import loaddata
 
 
 class Command(BaseCommand):

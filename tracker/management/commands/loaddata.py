@@ -5,7 +5,7 @@ from django.core.management.commands import loaddata
 from django.core.serializers.base import DeserializationError
 from django.db import DatabaseError
 
-from tracker.loading import FixtureInvalid, collecting_raw_saves, finish_load, refuse_other_model
+from tracker.editorial.loading import FixtureInvalid, collecting_raw_saves, finish_load, refuse_other_model
 
 
 class Command(loaddata.Command):

@@ -11,7 +11,7 @@ import re
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
-from .provenance import folded, normalise_text
+from tracker.provenance import folded, normalise_text
 
 
 def quote_spans(text, quotes):

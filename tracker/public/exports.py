@@ -10,9 +10,9 @@ from django.shortcuts import get_object_or_404
 from django.utils import dateformat, timezone
 from django.utils.html import escape, format_html, format_html_join
 
-from .models import DatePrecision, Quote, Source, Story
-from .structured_data import absolute
-from .updates import with_last_updated
+from tracker.models import DatePrecision, Quote, Source, Story
+from tracker.public.structured_data import absolute
+from tracker.public.updates import with_last_updated
 
 
 def _published_story(slug):

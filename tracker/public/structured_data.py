@@ -13,8 +13,8 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.safestring import mark_safe
 
-from .models import Speech
-from .templating import iso, static, url
+from tracker.models import Speech
+from tracker.public.templating import iso, static, url
 
 LOGO = {"path": "tracker/logo.png", "width": 192, "height": 192}
 SHARE_IMAGE_SIZE = (1200, 630)

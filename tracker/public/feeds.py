@@ -13,8 +13,8 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
-from .exports import event_html
-from .models import Story
+from tracker.models import Story
+from tracker.public.exports import event_html
 
 # Feed readers poll for what changed; a long story's whole past stays on its pages.
 ENTRIES = 50

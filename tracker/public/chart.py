@@ -19,7 +19,7 @@ from html import escape
 
 from django.utils.safestring import mark_safe
 
-from .models import DatePrecision
+from tracker.models import DatePrecision
 
 # Half the width, in days, of the dashed mark for an approximate date.
 FUZZ_DAYS = 5

@@ -7,9 +7,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.text import Truncator
 
-from . import highlighting, share_image, story_parts, structured_data, timeline_svg, updates
-from .models import Event, Source, Story
-from .timeline import Timeline
+from tracker import parts
+from tracker.models import Event, Source, Story
+from tracker.public import chart, highlighting, share_image, structured_data, updates
+from tracker.public.story_page import Timeline
 
 
 def published_story(slug):
@@ -25,16 +26,16 @@ def story_list(request):
 
 def story_detail(request, slug):
     """A story's timeline with quotes, citations and sources, a long one in parts
-    (`?page=`, see story_parts); `?since=<ISO date or datetime>` marks what
+    (`?page=`, see tracker.parts); `?since=<ISO date or datetime>` marks what
     changed after it. Template: tracker/story_detail.html."""
-    timeline = Timeline.part_of(slug, story_parts.requested(request.GET.get("page")))
+    timeline = Timeline.part_of(slug, parts.requested(request.GET.get("page")))
     since = updates.parse_since(request.GET.get("since"))
     updates.mark_changes(timeline.events, since)
     context = {
         "story": timeline.story,
         "timeline": timeline,
         "part": timeline.part and timeline.part.carrying(since=request.GET["since"] if since else None),
-        "chart": timeline_svg.chart(timeline.events),
+        "chart": chart.chart(timeline.events),
         "since": since,
         "description": Truncator(timeline.story.summary).words(40),
         "canonical_url": structured_data.absolute(timeline.url),
@@ -51,8 +52,8 @@ def event_permalink(request, slug, event_slug, quote_slug=None):
     story = published_story(slug)
     event = get_object_or_404(story.events.live(), slug=event_slug)
     target = event if quote_slug is None else get_object_or_404(event.quotes.live(), slug=quote_slug)
-    number = story_parts.holding(story.events.live().later_than(event).count())
-    return redirect(f"{story_parts.address(story.get_absolute_url(), number)}#{target.anchor}")
+    number = parts.holding(story.events.live().later_than(event).count())
+    return redirect(f"{parts.address(story.get_absolute_url(), number)}#{target.anchor}")
 
 
 def story_share_image(request, slug):

@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from .models import Event, Quote, Status
+from tracker.models import Event, Quote, Status
 
 # MAX over the rows a subquery selects, without GROUP BY (not an aggregate to Django).
 LATEST = Func(F("updated_at"), function="MAX", output_field=DateTimeField())

@@ -18,9 +18,9 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from simple_history.models import DeletedObject, HistoricalRecords
 
-from .history import NOT_CONTENT, FieldChange, field_changes
-from .models import Event, Quote, Source, Story
-from .permissions import deny
+from tracker.editorial.permissions import deny
+from tracker.history import NOT_CONTENT, FieldChange, field_changes
+from tracker.models import Event, Quote, Source, Story
 
 
 class CompareForm(forms.Form):

@@ -19,8 +19,8 @@ from django.db.models.signals import post_save, pre_save
 from django.utils.html import strip_tags
 from django.utils.safestring import SafeData
 
-from .history import History, record
-from .models import Event
+from tracker.history import History, record
+from tracker.models import Event
 
 LOAD_REASON = "Loaded from fixture"
 
@@ -87,13 +87,13 @@ def collecting_raw_saves():
                 loaded["duplicates"].append(instance)
             loaded[sender, instance.pk] = instance
 
-    pre_save.connect(keep_version, weak=False, dispatch_uid="tracker.loading.keep_version")
-    post_save.connect(collect, weak=False, dispatch_uid="tracker.loading.collect")
+    pre_save.connect(keep_version, weak=False, dispatch_uid="tracker.editorial.loading.keep_version")
+    post_save.connect(collect, weak=False, dispatch_uid="tracker.editorial.loading.collect")
     try:
         yield loaded
     finally:
-        pre_save.disconnect(dispatch_uid="tracker.loading.keep_version")
-        post_save.disconnect(dispatch_uid="tracker.loading.collect")
+        pre_save.disconnect(dispatch_uid="tracker.editorial.loading.keep_version")
+        post_save.disconnect(dispatch_uid="tracker.editorial.loading.collect")
 
 
 def _label(instance):

@@ -20,10 +20,10 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.views.decorators.cache import never_cache
 
-from . import timeline_svg, updates
-from .models import Event, Quote, Status, Story
-from .templating import date
-from .timeline import Outline, Timeline
+from tracker.models import Event, Quote, Status, Story
+from tracker.public import chart, updates
+from tracker.public.story_page import Outline, Timeline
+from tracker.public.templating import date
 
 URL_NAME = "tracker_story_preview"
 
@@ -104,7 +104,7 @@ def story_preview(model_admin):
             "story": story,
             "timeline": timeline,
             "part": None,
-            "chart": timeline_svg.chart(timeline.events),
+            "chart": chart.chart(timeline.events),
             "since": None,
             "description": Truncator(story.summary).words(40),
         }

@@ -11,10 +11,10 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.html import format_html
 
-from .history import completing_record, conflict_message, differences, record_of_version
-from .locking import current_version
-from .models import Status
-from .permissions import log_denial, may_publish, refusal
+from tracker.editorial.permissions import log_denial, may_publish, refusal
+from tracker.history import completing_record, conflict_message, differences, record_of_version
+from tracker.locking import current_version
+from tracker.models import Status
 
 
 class VersionField(forms.IntegerField):

@@ -28,8 +28,8 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import dateformat, timezone
 
-from .diffs import Segment, word_diff
-from .models import Event, Quote, Source, Status, Story
+from tracker.diffs import Segment, word_diff
+from tracker.models import Event, Quote, Source, Status, Story
 
 # Records this close together are one edit: a save with its inline quotes, or
 # a deletion with the quotes it takes along.

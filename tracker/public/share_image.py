@@ -13,9 +13,9 @@ from django.core.cache import cache
 from django.http import Http404
 from PIL import Image, ImageDraw, ImageFont
 
-from .models import DatePrecision
-from .structured_data import SHARE_IMAGE_SIZE
-from .timeline_svg import Scale
+from tracker.models import DatePrecision
+from tracker.public.chart import Scale
+from tracker.public.structured_data import SHARE_IMAGE_SIZE
 
 WIDTH, HEIGHT = SHARE_IMAGE_SIZE
 MARGIN = 72

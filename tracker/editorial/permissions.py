@@ -12,7 +12,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied
 
-from .models import Event, Quote, Source, Status, Story
+from tracker.models import Event, Quote, Source, Status, Story
 
 log = logging.getLogger("tracker.security")
 

@@ -1,7 +1,7 @@
 """A published story as its readers see it: the story page, its share image
 and its structured data all draw from this, so they always show the same
 events. Loading costs a fixed number of queries whatever the story's size;
-a long story's page loads only the part it shows (see story_parts).
+a long story's page loads only the part it shows (see tracker.parts).
 
 The queries are written out in SQL: this is the busiest page of the site,
 and Django spent longer building and compiling them than the database
@@ -21,9 +21,10 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from markupsafe import Markup, escape
 
-from . import provenance, story_parts, updates
-from .models import Event, Quote, Source, SourceKind, Status, Story
-from .templating import source_title, url
+from tracker import parts, provenance
+from tracker.models import Event, Quote, Source, SourceKind, Status, Story
+from tracker.public import updates
+from tracker.public.templating import source_title, url
 
 # Archived texts are long and the story page shows none of them: not loaded.
 LONG_TEXT = ["text", "notes"]
@@ -46,7 +47,7 @@ class Timeline:
     story: Story
     events: list
     sources: list
-    part: story_parts.Part | None = None  # None: the whole story
+    part: parts.Part | None = None  # None: the whole story
     outline: Outline | None = None  # set by part_of
 
     @classmethod
@@ -59,7 +60,7 @@ class Timeline:
 
     @classmethod
     def part_of(cls, slug, number):
-        """Part `number` of the published story at `slug` (see story_parts; a short
+        """Part `number` of the published story at `slug` (see tracker.parts; a short
         story's only part is all of it) with the whole story's outline; Http404
         for a hidden story or a part before the story's start."""
         part, whole, events = outline(slug, number)
@@ -272,13 +273,13 @@ def outline(slug, number):
         links=table(Event.sources.through),
         joined=JOINED_IDS.get(connection.vendor, JOINED_IDS_DEFAULT),
     )
-    later = ((number - 1) * story_parts.PAGE_SIZE, number * story_parts.PAGE_SIZE - 1)
+    later = ((number - 1) * parts.PAGE_SIZE, number * parts.PAGE_SIZE - 1)
     rows = EVENT.instances(sql, [*later, slug, Status.PUBLISHED, *later], extra=("position", "total", "dated", "cites"))
     total = rows[0].total if rows else 0
-    part = story_parts.Part(url("tracker:story_detail", slug=slug), number, total)
+    part = parts.Part(url("tracker:story_detail", slug=slug), number, total)
     key_events = [row for row in rows if row.is_key]
     for event in key_events:
-        event.link = part.link(event, story_parts.holding(total - event.position))
+        event.link = part.link(event, parts.holding(total - event.position))
     # Undated events come last, so the last dated one stands at `dated`.
     dated = [row for row in rows if row.date is not None and row.position in (1, row.dated)]
     shown = [row for row in rows if later[0] <= total - row.position <= later[1]]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import changelog, exports, feeds, views
+from tracker.public import changelog, exports, feeds, views
 
 app_name = "tracker"
 

@@ -49,8 +49,8 @@ from django.urls import Resolver404, resolve
 from django.utils.cache import cc_delim_re, get_conditional_response
 from django.utils.http import http_date, parse_http_date_safe, urlencode
 
-from . import updates
-from .models import Event, Quote, Source, Story
+from tracker.models import Event, Quote, Source, Story
+from tracker.public import updates
 
 log = logging.getLogger(__name__)
 
@@ -253,13 +253,13 @@ def _links_changed(sender, instance, action, reverse, using, **kwargs):
 
 
 for model in (Story, Event, Quote):
-    pre_save.connect(_remember_previous, sender=model, dispatch_uid=f"tracker.caching.previous.{model.__name__}")
+    pre_save.connect(_remember_previous, sender=model, dispatch_uid=f"tracker.public.caching.previous.{model.__name__}")
 for model, receiver in ((Story, _story_changed), (Event, _event_changed), (Quote, _quote_changed)):
-    post_save.connect(receiver, sender=model, dispatch_uid=f"tracker.caching.save.{model.__name__}")
-    post_delete.connect(receiver, sender=model, dispatch_uid=f"tracker.caching.delete.{model.__name__}")
-post_save.connect(_source_changed, sender=Source, dispatch_uid="tracker.caching.save.Source")
-post_delete.connect(_source_changed, sender=Source, dispatch_uid="tracker.caching.delete.Source")
-m2m_changed.connect(_links_changed, sender=Event.sources.through, dispatch_uid="tracker.caching.links")
+    post_save.connect(receiver, sender=model, dispatch_uid=f"tracker.public.caching.save.{model.__name__}")
+    post_delete.connect(receiver, sender=model, dispatch_uid=f"tracker.public.caching.delete.{model.__name__}")
+post_save.connect(_source_changed, sender=Source, dispatch_uid="tracker.public.caching.save.Source")
+post_delete.connect(_source_changed, sender=Source, dispatch_uid="tracker.public.caching.delete.Source")
+m2m_changed.connect(_links_changed, sender=Event.sources.through, dispatch_uid="tracker.public.caching.links")
 
 
 # --- Serving -----------------------------------------------------------------
@@ -290,7 +290,7 @@ def _settings_changed(setting, **kwargs):
         TOKENS.forget()
 
 
-setting_changed.connect(_settings_changed, dispatch_uid="tracker.caching.settings")
+setting_changed.connect(_settings_changed, dispatch_uid="tracker.public.caching.settings")
 
 
 def page_address(request, params):

@@ -6,8 +6,8 @@ publishers' articles, and search engines should send readers to the originals.
 
 from django.contrib.sitemaps import Sitemap
 
-from .models import Story
-from .updates import with_last_updated
+from tracker.models import Story
+from tracker.public.updates import with_last_updated
 
 
 class StorySitemap(Sitemap):

@@ -1,0 +1,1 @@
+"""Everything editors get: the admin, its forms and pages, permissions, fixture loading."""
