@@ -13,7 +13,9 @@ import pytest
 from django.db import connections
 from django.test.testcases import LiveServerThread
 from django.test.utils import override_settings
+from django.urls import reverse
 
+from ..people import PASSWORD
 from ..quality import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, require_chromium
 
 WIDTHS = {"phone": 360, "desktop": 1280}
@@ -103,6 +105,15 @@ def _is_error(message):
 def _failed(response):
     # Every page names its icon, so a browser asking for /favicon.ico fails too.
     return response.status >= 400
+
+
+def log_in(page, site, username="ed"):
+    """Log in through the admin's login form, as a person does."""
+    page.goto(site + reverse("admin:login"))
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(site + reverse("admin:index"))
 
 
 def screenshot(page, name):

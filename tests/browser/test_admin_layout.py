@@ -8,9 +8,9 @@ from django.urls import reverse
 
 from tracker.models import Quote, Source
 
-from ..people import PASSWORD, member_of, restore_groups
+from ..people import member_of, restore_groups
 from ..quality import story_with_history
-from .conftest import screenshot
+from .conftest import log_in, screenshot
 from .test_pages import WCAG_21_AA
 
 # axe-core re-inserts each @import-ed stylesheet as an inline <style> to read it
@@ -67,14 +67,6 @@ def addresses(site):
         "quote-form": reverse("admin:tracker_quote_change", args=[quote.pk]),
         "event-history": reverse("admin:tracker_event_history", args=[event.pk]),
     }
-
-
-def log_in(page, site):
-    page.goto(site + reverse("admin:login"))
-    page.fill("#id_username", "ed")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(site + reverse("admin:index"))
 
 
 @pytest.mark.parametrize("name", PAGES)

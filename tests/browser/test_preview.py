@@ -10,9 +10,9 @@ from playwright.sync_api import expect
 
 from tracker.models import DatePrecision, Event, Status
 
-from ..people import PASSWORD, member_of, restore_groups
+from ..people import member_of, restore_groups
 from ..quality import story_with_history
-from .conftest import screenshot
+from .conftest import log_in, screenshot
 from .test_pages import WCAG_21_AA
 
 pytestmark = pytest.mark.browser
@@ -37,14 +37,6 @@ def draft_event(site):
     )
     event.sources.set(published.sources.all())
     return event
-
-
-def log_in(page, site):
-    page.goto(site + reverse("admin:login"))
-    page.fill("#id_username", "ed")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(site + reverse("admin:index"))
 
 
 def test_an_editor_previews_a_draft_event_from_its_change_form(page, site, draft_event):

@@ -9,8 +9,9 @@ from playwright.sync_api import expect
 from tracker.models import Quote, Status
 
 from ..conftest import make_event, make_source, make_story
-from ..people import PASSWORD, member_of, restore_groups
+from ..people import member_of, restore_groups
 from .admin_steps import choose, press
+from .conftest import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -42,14 +43,6 @@ def event(site):
     member_of("Editors", "ed")
     source = make_source("wire", headline="Ministry defends the road closure", outlet="Dawn", text=ARCHIVED)
     return make_event(make_story(), sources=[source], status=Status.DRAFT)
-
-
-def log_in(page, site):
-    page.goto(site + reverse("admin:login"))
-    page.fill("#id_username", "ed")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(site + reverse("admin:index"))
 
 
 def test_an_editor_fills_a_new_quote_row_from_the_sources_text(page, site, event):
