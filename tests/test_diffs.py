@@ -13,6 +13,7 @@ from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bench.diffs import article
 from tracker import diffs
 from tracker.diffs import REPLACED, WORK_LIMIT, Segment, render_html, word_diff, word_diff_html
 from tracker.models import Source
@@ -20,25 +21,6 @@ from tracker.models import Source
 from .conftest import make_event, make_source, make_story
 
 KB, MB = 1_000, 1_000_000
-
-
-def article(size, seed=0):
-    """About `size` characters of prose: sentences of words drawn with
-    Zipf-like frequencies (a few words are very common, as in a newspaper),
-    in paragraphs separated by blank lines. The same text for the same seed."""
-    rng = random.Random(seed)  # noqa: S311 - repeatable test data, not secrets
-    letters = "abcdefghijklmnopqrstuvwxyz"
-    vocabulary = ["".join(rng.choice(letters) for _ in range(rng.randint(1, 10))) for _ in range(3000)]
-    weights = [1 / (rank + 1) for rank in range(len(vocabulary))]
-    paragraphs, length = [], 0
-    while length < size:
-        sentences = [
-            " ".join(rng.choices(vocabulary, weights, k=rng.randint(5, 30))).capitalize() + "."
-            for _ in range(rng.randint(2, 8))
-        ]
-        paragraphs.append(" ".join(sentences))
-        length += len(paragraphs[-1]) + 2
-    return "\n\n".join(paragraphs)
 
 
 def one_word_changed(text, at=0.5, word="CORRECTED"):
