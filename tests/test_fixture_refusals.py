@@ -2,35 +2,18 @@
 loaded: …" in plain words, never a bare database error, and never an object
 that is not the tracker's content unless asked."""
 
-import json
-
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
-from tracker.models import Event, Quote, Source, Story
+from tracker.models import Source, Story
 
-from .conftest import DATA, FIXTURES
+from .conftest import DATA
+from .test_loading import TRACKED, counts, seed_objects, write_fixture
 
-TRACKED = (Story, Event, Source, Quote)
 BROKEN = DATA / "broken"
 
 pytestmark = pytest.mark.django_db
-
-
-def counts():
-    return {model: (model.objects.count(), model.history.count()) for model in TRACKED}
-
-
-def seed_objects():
-    with open(FIXTURES[0], encoding="utf-8") as fixture:
-        return json.load(fixture)
-
-
-def write_fixture(tmp_path, objects, name="fixture.json"):
-    path = tmp_path / name
-    path.write_text(json.dumps(objects), encoding="utf-8")
-    return str(path)
 
 
 @pytest.mark.parametrize("path", sorted(BROKEN.glob("*.json")), ids=lambda p: p.stem)
