@@ -20,7 +20,6 @@ Usage: .venv/bin/python bench/faults.py [--seconds 60]   (needs wrk, redis-serve
 """
 
 import argparse
-import http.client
 import multiprocessing
 import os
 import random
@@ -47,7 +46,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
 django.setup()
 
 from tests.people import PASSWORD  # noqa: E402
-from tests.test_scale_out import Editor  # noqa: E402 - an editor's browser session, as the scale-out test drives it
+from tests.test_scale_out import Address, Editor  # noqa: E402 - an editor's browser session, as the scale-out test drives it
 
 USERNAME = "bench-editor"
 
@@ -89,22 +88,6 @@ class OwnRedis:
         return {"used_mb": int(info["used_memory"]) / 2**20, "keys": len(keys), "without_ttl": without_ttl}
 
 
-class Client:
-    """The server, as Editor (from the scale-out test) expects an instance."""
-
-    def __init__(self, port):
-        self.port = port
-
-    def request(self, method, path, body=None, headers=None):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        try:
-            connection.request(method, path, body=body, headers={"Host": "127.0.0.1", **(headers or {})})
-            response = connection.getresponse()
-            return response.status, response.read().decode(), response
-        finally:
-            connection.close()
-
-
 def junk(n=12):
     return "".join(random.choices(string.ascii_letters + string.digits, k=n))  # noqa: S311 - junk, not secrets
 
@@ -134,7 +117,7 @@ def in_background(target, *args):
 
 
 def hostile(server, redis, seconds):
-    client = Client(server.port)
+    client = Address(server.port)
     idle = []
     for _ in range(200):
         started = time.perf_counter()
@@ -191,7 +174,7 @@ def hostile(server, redis, seconds):
 
 
 def redis_outage(server, redis, seconds=30):
-    client, event = Client(server.port), seed_event_id()
+    client, event = Address(server.port), seed_event_id()
     editor = Editor(client, USERNAME)
     stop, saves, failures = threading.Event(), [], []
 
@@ -251,7 +234,7 @@ def database_restart(server, seconds=30):
             [name],
         ).fetchone()[0]
     reading.join()
-    client = Client(server.port)
+    client = Address(server.port)
     later = [client.request("GET", path)[0] for path in (f"/stories/{SEED}/", "/", "/healthz") * 30]
     failed = load["errors"] + load["non_2xx"]
     return {"terminated": killed, "load": load, "failed_share": failed / max(1, load["requests"]), "later": later}

@@ -56,10 +56,32 @@ def free_ports(count):
     pytest.fail(f"no {count} free ports in {PORTS}")
 
 
-class Instance:
+class Address:
+    """A server on a loopback port, asked over HTTP as a browser would."""
+
+    def __init__(self, port):
+        self.port = port
+
+    def request(self, method, path, body=None, headers=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            # One public host name for both, as behind a load balancer.
+            conn.request(method, path, body=body, headers={"Host": "127.0.0.1", **(headers or {})})
+            response = conn.getresponse()
+            return response.status, response.read().decode(), response
+        finally:
+            conn.close()
+
+    def page(self, path):
+        status, text, _ = self.request("GET", path)
+        return status, text
+
+
+class Instance(Address):
     """The production server (bin/serve) on a loopback port."""
 
     def __init__(self, port, shared):
+        super().__init__(port)
         env = {
             **os.environ,
             **shared,
@@ -70,7 +92,6 @@ class Instance:
             "PORT": str(port),
             "WEB_CONCURRENCY": "2",
         }
-        self.port = port
         self.process = subprocess.Popen(  # noqa: S603 - the project's own server script
             [str(ROOT / "bin" / "serve")],
             cwd=ROOT,
@@ -98,20 +119,6 @@ class Instance:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, 9)
             self.process.wait()
-
-    def request(self, method, path, body=None, headers=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        try:
-            # One public host name for both, as behind a load balancer.
-            conn.request(method, path, body=body, headers={"Host": "127.0.0.1", **(headers or {})})
-            response = conn.getresponse()
-            return response.status, response.read().decode(), response
-        finally:
-            conn.close()
-
-    def page(self, path):
-        status, text, _ = self.request("GET", path)
-        return status, text
 
 
 @pytest.fixture
