@@ -35,6 +35,7 @@ import time
 from contextlib import suppress
 from functools import lru_cache
 from importlib import import_module
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user
@@ -303,7 +304,7 @@ def page_address(request, params):
     return f"{address}?{urlencode(sorted(query.items()))}" if query else address
 
 
-def is_staff_session(request, cookie_name):
+def is_staff_session(request, cookie_name, session_store):
     """Whether the request carries the session of an active staff member.
 
     Asked only when a session cookie is present, of the session store
@@ -313,11 +314,10 @@ def is_staff_session(request, cookie_name):
     key = request.COOKIES.get(cookie_name, "")
     if not (8 <= len(key) <= 40 and key.isalnum()):
         return False  # not a key the session store makes; no query for it
-    store = import_module(settings.SESSION_ENGINE).SessionStore(key)
+    store = session_store(key)
     if not all(name in store for name in (SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY)):
         return False
-    probe = type("SessionProbe", (), {"session": store})()
-    user = get_user(probe)  # checks the session's password hash, as logging in does
+    user = get_user(SimpleNamespace(session=store))  # checks the session's password hash, as logging in does
     return user.is_active and user.is_staff
 
 
@@ -387,6 +387,7 @@ class PageCacheMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
         self.session_cookie = settings.SESSION_COOKIE_NAME
+        self.session_store = import_module(settings.SESSION_ENGINE).SessionStore  # as SessionMiddleware finds it
         self.local = LocalCopies(LOCAL_BYTES)
 
     def __call__(self, request):
@@ -400,7 +401,8 @@ class PageCacheMiddleware:
             key = page_key(page_address(request, params))
         except DisallowedHost:
             return self.get_response(request)
-        if self.session_cookie in request.COOKIES and is_staff_session(request, self.session_cookie):
+        cookie = self.session_cookie
+        if cookie in request.COOKIES and is_staff_session(request, cookie, self.session_store):
             return self.get_response(request)
         if not TOKENS.available():
             return self.get_response(request)  # the cache failed a moment ago: the database answers
