@@ -46,6 +46,17 @@ def _version_label(record):
     return f"{record.version} — {timezone.localtime(record.history_date):%d %b %Y %H:%M} by {who}"
 
 
+def _viewable(model_admin, request, object_id, what):
+    """The object at `object_id` if the user may view it; 404 if there is none,
+    and a logged refusal if they may not."""
+    obj = model_admin.get_object(request, unquote(object_id))
+    if obj is None:
+        raise Http404
+    if not model_admin.has_view_or_change_permission(request, obj):
+        deny(request, f"{what}, {object_id}", "no permission to view it")
+    return obj
+
+
 def _history_of(model_admin, object_id):
     try:
         pk = model_admin.opts.pk.to_python(unquote(object_id))
@@ -106,11 +117,7 @@ def story_as_of(model_admin):
     admin/tracker/story_as_of.html."""
 
     def view(request, object_id):
-        story = model_admin.get_object(request, unquote(object_id))
-        if story is None:
-            raise Http404
-        if not model_admin.has_view_or_change_permission(request, story):
-            deny(request, f"story as of, {object_id}", "no permission to view it")
+        story = _viewable(model_admin, request, object_id, "story as of")
         form = MomentForm(request.GET or None, initial={"when": timezone.localtime().replace(second=0, microsecond=0)})
         snapshot = story_snapshot(story.pk, form.cleaned_data["when"]) if form.is_valid() else None
         context = {
@@ -210,11 +217,7 @@ def story_history(model_admin):
     newest_first() and history_entries()."""
 
     def view(request, object_id):
-        story = model_admin.get_object(request, unquote(object_id))
-        if story is None:
-            raise Http404
-        if not model_admin.has_view_or_change_permission(request, story):
-            deny(request, f"story history, {object_id}", "no permission to view it")
+        story = _viewable(model_admin, request, object_id, "story history")
         site = model_admin.admin_site
         linkable = {
             model
