@@ -217,7 +217,7 @@ class EditorialAdmin(CheckedAutocompleteFields, SimpleHistoryAdmin):
         checked_id(self.opts.pk, object_id)
         return super().history_view(request, object_id, extra_context)
 
-    @admin.display(description="publication")
+    @admin.display(description="publication", ordering="status")
     def publication(self, obj):
         return publication(obj)
 
@@ -451,10 +451,6 @@ class StoryAdmin(preview.PreviewLinks, EditorialAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(event_count=count_of(Event.objects.filter(story=OuterRef("pk"))))
-
-    @admin.display(description="publication", ordering="status")
-    def publication(self, story):
-        return publication(story)
 
     def get_inlines(self, request, obj):
         # A form posted with the inline keeps it, whatever the count is now.
