@@ -17,20 +17,22 @@ from tracker.locking import current_version
 from tracker.models import Status
 
 
-class VersionField(forms.IntegerField):
-    """The version the editor's copy was based on.
+class NotAChange:
+    """A field that tells a save something about itself and never counts as a
+    change of the object: a list row or inline row whose visible fields still
+    match the stored object has nothing to save."""
 
-    Never counts as a change: a list row or inline row whose visible fields
-    still match the stored object has nothing to save, whatever its version.
-    """
+    def has_changed(self, initial, data):
+        return False
+
+
+class VersionField(NotAChange, forms.IntegerField):
+    """The version the editor's copy was based on."""
 
     widget = forms.HiddenInput
 
     def __init__(self, **kwargs):
         super().__init__(required=False, min_value=1, **kwargs)
-
-    def has_changed(self, initial, data):
-        return False
 
 
 # The change form's buttons (Wagtail's pattern): the status follows the
@@ -225,12 +227,8 @@ class EditorialForm(forms.ModelForm):
             super()._save_m2m()
 
 
-class PublishWithParent(forms.BooleanField):
-    """A draft row's "publish with it" box: an instruction for this save, not
-    a change of the row (it is read only when the parent is published)."""
-
-    def has_changed(self, initial, data):
-        return False
+class PublishWithParent(NotAChange, forms.BooleanField):
+    """A draft row's "publish with it" box, read only when the parent is published."""
 
 
 class InlineEditorialForm(EditorialForm):
