@@ -136,18 +136,27 @@ def test_draft_events_count_towards_neither_the_parts_nor_the_key_events(client)
 
 
 def test_key_events_cover_the_whole_story_and_link_to_the_part_holding_each(client):
+    """A key event on the page links to its place; one on another part, to its
+    permalink, which sends the reader to the part that holds it now."""
     story = long_story(120, key={5, 40, 110})
     url = story.get_absolute_url()
+
+    def permalink(slug):
+        return f"{url}events/{slug}/"
+
     for query, links in [
-        ("", [f"{url}?page=3#event-e005", f"{url}?page=2#event-e040", "#event-e110"]),
-        ("?page=2", [f"{url}?page=3#event-e005", "#event-e040", f"{url}#event-e110"]),
+        ("", [permalink("e005"), permalink("e040"), "#event-e110"]),
+        ("?page=2", [permalink("e005"), "#event-e040", permalink("e110")]),
     ]:
         html = get(client, story, query)
         key_list = html[html.index('id="key-events"') : html.index("</nav>")]
         assert re.findall(r'href="([^"]+)"', key_list) == links, query
-        for link in links:
-            address, anchor = link.split("#")
-            assert f'id="{anchor}"' in client.get(address or url + query).content.decode()
+    holding = {"e005": f"{url}?page=3#event-e005", "e040": f"{url}?page=2#event-e040", "e110": f"{url}#event-e110"}
+    for slug, address in holding.items():
+        response = client.get(permalink(slug))
+        assert response.status_code == 302 and response["Location"] == address
+        page, anchor = address.split("#")
+        assert f'id="{anchor}"' in client.get(page).content.decode()
 
 
 def test_a_part_s_chart_structured_data_and_sources_are_its_own(client, settings):
@@ -191,6 +200,10 @@ def test_key_events_link_to_their_part_when_days_are_shared_and_dates_unknown(cl
     links = re.findall(r'href="([^"]+)"', key_list)
     assert len(links) == 6
     for link in links:
+        if "#" not in link:  # on another part: its permalink leads there
+            response = client.get(link)
+            assert response.status_code == 302, link
+            link = response["Location"]
         address, anchor = link.split("#")
         query = "?page=2" if not address else address.removeprefix(story.get_absolute_url())
         assert anchor in parts[query], link

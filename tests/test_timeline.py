@@ -1,5 +1,5 @@
-"""The story page's queries are written out in SQL (tracker/public/story_page.py says
-why); here they are held to the querysets that define what the public sees."""
+"""The story page's loader (tracker/public/story_page.py) held to the querysets
+that define what the public sees, on stories whose rows are in every state."""
 
 import datetime
 

@@ -89,6 +89,15 @@ class StoryQuerySet(PublishableQuerySet):
         """Annotate `event_count`, the story's published events."""
         return self.annotate(event_count=count_of(Event.objects.live().filter(story=models.OuterRef("pk"))))
 
+    def with_dated_ends(self):
+        """Annotate `first_dated_id` and `last_dated_id`: the story's first and
+        last published events in chronological order that have a date."""
+        dated = Event.objects.live().filter(story=models.OuterRef("pk"), date__isnull=False).chronological()
+        return self.annotate(
+            first_dated_id=models.Subquery(dated.values("pk")[:1]),
+            last_dated_id=models.Subquery(dated.reverse().values("pk")[:1]),
+        )
+
 
 class StoryManager(models.Manager.from_queryset(StoryQuerySet)):
     def get_by_natural_key(self, slug):
@@ -350,7 +359,13 @@ class Event(Publishable):
                 name="event_approximate_dates_have_a_label",
             ),
         ]
-        indexes = [models.Index(fields=["story", "date"])]
+        # A story's page reads only that story's rows, whatever else the site
+        # holds: its part in order, its length, its latest change, its key events.
+        indexes = [
+            models.Index(fields=["story", "status", "date", "created_at", "id"], name="event_story_chronological"),
+            models.Index(fields=["story", "status", "updated_at"], name="event_story_latest"),
+            models.Index(fields=["story", "status"], condition=Q(is_key=True), name="event_story_key"),
+        ]
         permissions = [("publish_event", "Can publish or unpublish an event, and change a published one")]
 
     def __str__(self):
@@ -457,6 +472,7 @@ class Quote(Publishable):
             models.CheckConstraint(condition=Q(speech__in=Speech.values), name="quote_speech_valid"),
             models.CheckConstraint(condition=~Q(variant_of=models.F("pk")), name="quote_not_variant_of_itself"),
         ]
+        indexes = [models.Index(fields=["event", "status", "updated_at"], name="quote_event_latest")]
         permissions = [("publish_quote", "Can publish or unpublish a quote, and change a published one")]
 
     def __str__(self):

@@ -8,7 +8,7 @@ closest-passage search all fold through here, so they agree on what
 
 How well a fact is sourced: the independent sources behind an event, and the
 several wordings in which sources printed one statement. These work on data
-already loaded for the page (timeline.py loads the sources with the roots of
+already loaded for the page (story_page.py loads the sources with the roots of
 their derivation chains), so the page costs the same number of queries
 however many events, quotes and sources it shows.
 """
@@ -48,6 +48,33 @@ def folded(text):
         return offset + removed_before[bisect_right(folded_at, offset) - 1]
 
     return result, to_original
+
+
+def roots(sources):
+    """{source id: the id of the original at the end of its `derived_from`
+    chain} for these loaded sources (a translation of a wire copy leads back
+    to the wire copy; an original leads to itself). Parents not among them are
+    looked up a generation per query: as many queries as the longest chain is
+    long, however many sources. A source in a cycle (the form forbids one; the
+    database alone does not) has no original and counts as its own."""
+    from tracker.models import Source  # the models fold quotes through this module
+
+    parent = {source.pk: source.derived_from_id for source in sources}
+    wanted = set(parent.values()) - set(parent) - {None}
+    while wanted:
+        found = dict(Source.objects.filter(pk__in=wanted).values_list("pk", "derived_from_id"))
+        parent.update(found)
+        wanted = set(found.values()) - set(parent) - {None}
+
+    def root(pk):
+        seen = [pk]
+        while parent.get(seen[-1]) is not None:
+            if parent[seen[-1]] in seen:
+                return pk
+            seen.append(parent[seen[-1]])
+        return seen[-1]
+
+    return {source.pk: root(source.pk) for source in sources}
 
 
 def independent_count(sources):

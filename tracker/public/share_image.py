@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.http import Http404
 from PIL import Image, ImageDraw, ImageFont
 
-from tracker.models import DatePrecision
+from tracker.models import DatePrecision, Event
 from tracker.public.chart import Scale
 from tracker.public.structured_data import SHARE_IMAGE_SIZE
 
@@ -33,16 +33,22 @@ def font(size):
     return ImageFont.load_default(size)
 
 
-def card_content(timeline):
-    """Everything the card shows, and nothing else."""
-    scale = Scale.around(timeline.events)
-    marks = [(event.date_precision, *scale.extent(event)) for event in timeline.dated_events] if scale else []
+def card_content(story):
+    """Everything the card shows, and nothing else, for a published story
+    annotated with its `event_count`. The miniature needs only where its
+    events fall: one mark per distinct date and precision, read from the
+    story's index, so a long story's card costs what its span does, not its length."""
+    dated = story.events.live().filter(date__isnull=False).order_by("date", "date_precision")
+    pairs = dated.values_list("date", "date_precision").distinct()
+    days = [Event(date=day, date_precision=precision) for day, precision in pairs]
+    scale = Scale.around(days)
+    marks = [(day.date_precision, *scale.extent(day)) for day in days] if scale else []
     ticks = [(scale.at(day), day.strftime("%b %Y")) for day in scale.months()] if scale else []
-    count = len(timeline.events)
+    count = story.event_count
     return {
-        "title": timeline.story.title,
-        "summary": timeline.story.summary,
-        "status": "DEVELOPING STORY" if timeline.story.is_developing else "CONCLUDED STORY",
+        "title": story.title,
+        "summary": story.summary,
+        "status": "DEVELOPING STORY" if story.is_developing else "CONCLUDED STORY",
         "line": f"{count} event{'s' if count != 1 else ''} · every fact sourced",
         "marks": marks,
         "ticks": ticks,
@@ -151,13 +157,13 @@ def draw_card(content):
     return out.getvalue()
 
 
-def share_image(timeline):
+def share_image(story):
     """(PNG bytes, ETag) for a story's card, drawn once per distinct content.
 
     A card that cannot be drawn is logged once and answered with a 404 (a
     link preview without a picture) for FAILURE_SECONDS, not drawn again for
     every request."""
-    content = card_content(timeline)
+    content = card_content(story)
     tag = fingerprint(content)
     key = f"tracker:share-image:{tag}"
     png = cache.get(key)
@@ -165,7 +171,7 @@ def share_image(timeline):
         try:
             png = draw_card(content)
         except Exception:  # Pillow raises many kinds; none should cost a redraw per request
-            log.exception("The share image of story %s could not be drawn", timeline.story.pk)
+            log.exception("The share image of story %s could not be drawn", story.pk)
             cache.set(key, FAILED, FAILURE_SECONDS)
             png = FAILED
         else:

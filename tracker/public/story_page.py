@@ -1,33 +1,42 @@
 """A published story as its readers see it: the story page, its share image
 and its structured data all draw from this, so they always show the same
-events. Loading costs a fixed number of queries whatever the story's size;
-a long story's page loads only the part it shows (see tracker.parts).
+events.
 
-The queries are written out in SQL: this is the busiest page of the site,
-and Django spent longer building and compiling them than the database
-spends answering them. They apply the rules the querysets apply: a story is
-shown only when Story.is_published() (the rule of Story.objects.published()),
-and under it only events and quotes whose status is published (`live()`);
-tests/test_timeline.py holds the two to the same answers.
+Everything is loaded through the querysets that say what readers may see
+(`Story.objects.published()`, and under it the events' and quotes' `live()`),
+in a fixed number of queries whatever the story's size. Each query reads
+only the story's own rows, through indexes, and a long story's page loads
+only the part it shows (see tracker.parts): the outline of the whole story
+comes from the story's row and its key events.
 """
 
-import weakref
 from dataclasses import dataclass
 from functools import cached_property
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.models.base import ModelState
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from markupsafe import Markup, escape
 
 from tracker import parts, provenance
-from tracker.models import Event, Quote, Source, SourceKind, Status, Story
+from tracker.models import Event, Quote, Source, SourceKind, Story
 from tracker.public import updates
 from tracker.public.templating import source_title, url
 
+
+def fields(model, leaving):
+    return [field.name for field in model._meta.concrete_fields if field.name not in leaving]
+
+
+# What the story page shows: neither the sources' archived texts nor the
+# workflow state (status, version) the querysets have already applied; the
+# story keeps its status, which Story.is_published() reads.
+STORY_FIELDS = fields(Story, leaving=["version"])
+EVENT_FIELDS = fields(Event, leaving=["version", "status"])
+QUOTE_FIELDS = ["event", "slug", "text", "speaker", "speaker_role", "speech", "source", "variant_of", "updated_at"]
 # Archived texts are long and the story page shows none of them: not loaded.
 LONG_TEXT = ["text", "notes"]
+SOURCE_FIELDS = fields(Source, leaving=["version", "created_at", "updated_at", *LONG_TEXT])
 
 
 @dataclass
@@ -51,26 +60,20 @@ class Timeline:
     outline: Outline | None = None  # set by part_of
 
     @classmethod
-    def of(cls, story):
-        """Load a published story's published events, quotes and sources, and
-        set `story.last_updated` from them (as `updates.with_last_updated` does in SQL)."""
-        timeline = cls.loaded(story, list(story.events.live().chronological()))
-        story.last_updated = timeline.last_change()
-        return timeline
-
-    @classmethod
     def part_of(cls, slug, number):
         """Part `number` of the published story at `slug` (see tracker.parts; a short
         story's only part is all of it) with the whole story's outline; Http404
         for a hidden story or a part before the story's start."""
-        part, whole, events = outline(slug, number)
+        story = get_object_or_404(outlined(Story.objects.published()), slug=slug)
+        part = parts.Part(url("tracker:story_detail", slug=slug), number, story.event_count)
         if number > part.count:
             raise Http404("No such part of the story.")
-        story = public_story(slug, with_last_updated=part.count > 1)
-        timeline = cls.loaded(story, events, links=[(event.pk, source) for event in events for source in event.cites])
-        if part.count == 1:
-            story.last_updated = timeline.last_change()
-        timeline.outline = whole
+        live = story.events.live().only(*EVENT_FIELDS)
+        # The latest part comes first: count back from the story's end.
+        newest_first = live.chronological().reverse()
+        events = list(newest_first[(number - 1) * parts.PAGE_SIZE : number * parts.PAGE_SIZE])[::-1]
+        timeline = cls.loaded(story, events)
+        timeline.outline = outline(story, part, live, events)
         timeline.part = part if part.count > 1 else None
         return timeline
 
@@ -84,8 +87,11 @@ class Timeline:
         source is loaded once however often it is cited, so what is worked out
         about it is worked out once."""
         by_pk = {event.pk: event for event in events}
-        links = cited_by(list(by_pk)) if links is None else links
-        quotes = live_quotes(list(by_pk)) if quotes is None else quotes
+        if links is None:
+            links = Event.sources.through.objects.filter(event__in=list(by_pk)).values_list("event_id", "source_id")
+        if quotes is None:
+            quotes = Quote.objects.live().filter(event__in=list(by_pk)).only(*QUOTE_FIELDS).order_by("created_at", "pk")
+        links, quotes = list(links), list(quotes)
         ids = {source for _, source in links} | {quote.source_id for quote in quotes}
         # Undated sources last, the same on every database; each event lists
         # its sources in the same order, by their numbers.
@@ -105,11 +111,8 @@ class Timeline:
         for event, source in sorted(links, key=lambda link: cited[link[1]].number):
             by_pk[event].cited_sources.append(cited[source])
         for quote in quotes:
-            # As select_related() fills them in, without the checks of assignment.
-            source = cited[quote.source_id]
-            QUOTE_EVENT.set_cached_value(quote, by_pk[quote.event_id])
-            QUOTE_SOURCE.set_cached_value(quote, source)
-            quote.citation = source.citation
+            quote.event, quote.source = by_pk[quote.event_id], cited[quote.source_id]
+            quote.citation = quote.source.citation
             quote.event.published_quotes.append(quote)
         for event in events:
             event.independent_sources = provenance.independent_count(event.cited_sources)
@@ -135,219 +138,33 @@ class Timeline:
         return [event for event in self.events if event.date is None]
 
 
-def table(model):
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def placeholders(values):
-    return ", ".join(["%s"] * len(values))
-
-
-def one_of(column, values):
-    """SQL saying `column` is one of `values`, and its parameters. PostgreSQL
-    takes them as one array, so the statement reads the same however many there are."""
-    if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s)", [list(values)]
-    return f"{column} IN ({placeholders(values)})", list(values)
-
-
-@dataclass(frozen=True)
-class Columns:
-    """Some of a model's fields, for a query written out: their SQL, and the
-    model instances made from its rows. Each value is converted as Django's
-    ORM converts it; the instances are filled in directly, as loaded rows, in
-    a fraction of the time a queryset takes to make them (and without the
-    init signals, which nothing here listens to). Fields left out are
-    deferred, as with QuerySet.only()."""
-
-    model: type
-    names: tuple
-
-    @cached_property
-    def fields(self):
-        return [self.model._meta.get_field(name) for name in self.names]
-
-    @cached_property
-    def attnames(self):
-        return tuple(field.attname for field in self.fields)
-
-    def converters(self, db):
-        """(index, converter, column) for each value the ORM would convert on
-        `db` (a connection: its converters may be bound to it), worked out once."""
-        if db not in self._converters:
-            self._converters[db] = [
-                (i, converter, column)
-                for i, field in enumerate(self.fields)
-                for column in [field.get_col(self.model._meta.db_table)]
-                for converter in field.get_db_converters(db) + db.ops.get_db_converters(column)
-            ]
-        return self._converters[db]
-
-    @cached_property
-    def _converters(self):
-        return weakref.WeakKeyDictionary()
-
-    @cached_property
-    def sql(self):
-        return self.qualified()
-
-    def qualified(self, table=None):
-        """The columns' SQL, each prefixed with `table` when given."""
-        prefix = f"{table}." if table else ""
-        return ", ".join(prefix + connection.ops.quote_name(field.column) for field in self.fields)
-
-    def instances(self, sql, params, extra=()):
-        """Instances from the rows of `sql` (which selects these columns, then
-        the `extra` ones, set as plain attributes)."""
-        db = connections[DEFAULT_DB_ALIAS]
-        with db.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        converters = self.converters(db)
-        names = self.attnames + extra
-        instances = []
-        for row in rows:
-            values = list(row)
-            for i, converter, column in converters:
-                values[i] = converter(values[i], column, db)
-            instance = self.model.__new__(self.model)
-            instance.__dict__.update(zip(names, values, strict=True))
-            instance._state = ModelState()
-            instance._state.adding, instance._state.db = False, db.alias
-            instances.append(instance)
-        return instances
-
-
-def every_field(model, leaving=()):
-    return Columns(model, tuple(f.name for f in model._meta.concrete_fields if f.name not in leaving))
-
-
-# What the story page shows: neither the sources' archived texts nor the
-# workflow state (status, version) the queries have already applied; the
-# story keeps its status, which Story.is_published() reads.
-STORY = every_field(Story, leaving=["version"])
-EVENT = every_field(Event, leaving=["version", "status"])
-QUOTE = Columns(
-    Quote, ("id", "event", "slug", "text", "speaker", "speaker_role", "speech", "source", "variant_of", "updated_at")
-)
-SOURCE = every_field(Source, leaving=["version", "created_at", "updated_at", *LONG_TEXT])
-QUOTE_EVENT, QUOTE_SOURCE = Quote._meta.get_field("event"), Quote._meta.get_field("source")
-
-
-# Each published event's place in the whole story (models.CHRONOLOGICAL
-# order) and the story's length, keeping the events of one part (counted
-# back from the story's last event: the latest part comes first), the key
-# events and the first and last dated ones; each event of the part with the
-# ids of the sources it cites, so they cost no query of their own. The story
-# is found by its slug alone: the caller shows nothing unless public_story()
-# finds it public.
-OUTLINE_SQL = """
-    SELECT outline.*, CASE WHEN total - position BETWEEN %s AND %s THEN (
-        SELECT {joined} FROM {links} WHERE {links}.event_id = outline.id
-    ) END AS cites
-    FROM (
-        SELECT {columns},
-            ROW_NUMBER() OVER (ORDER BY date IS NULL, date, created_at, id) AS position,
-            COUNT(*) OVER () AS total,
-            COUNT(date) OVER () AS dated
-        FROM {events} WHERE story_id = (SELECT id FROM {stories} WHERE slug = %s) AND status = %s
-    ) outline
-    WHERE total - position BETWEEN %s AND %s OR is_key OR position = 1 OR position = dated
-    ORDER BY position
-"""
-
-# The source ids of an event, comma-separated, in each database's words.
-JOINED_IDS = {"postgresql": "string_agg(CAST(source_id AS text), ',')"}
-JOINED_IDS_DEFAULT = "group_concat(source_id, ',')"  # SQLite (and MySQL)
-
-
-def outline(slug, number):
-    """Part `number` of the story at `slug`, the whole story's outline and the
-    part's events (each with `cites`, the ids of its sources), in one query.
-    The part's events are found by counting back from the story's end, so the
-    story's length need not be known first."""
-    sql = OUTLINE_SQL.format(
-        columns=EVENT.sql,
-        events=table(Event),
-        stories=table(Story),
-        links=table(Event.sources.through),
-        joined=JOINED_IDS.get(connection.vendor, JOINED_IDS_DEFAULT),
-    )
-    later = ((number - 1) * parts.PAGE_SIZE, number * parts.PAGE_SIZE - 1)
-    rows = EVENT.instances(sql, [*later, slug, Status.PUBLISHED, *later], extra=("position", "total", "dated", "cites"))
-    total = rows[0].total if rows else 0
-    part = parts.Part(url("tracker:story_detail", slug=slug), number, total)
-    key_events = [row for row in rows if row.is_key]
-    for event in key_events:
-        event.link = part.link(event, parts.holding(total - event.position))
-    # Undated events come last, so the last dated one stands at `dated`.
-    dated = [row for row in rows if row.date is not None and row.position in (1, row.dated)]
-    shown = [row for row in rows if later[0] <= total - row.position <= later[1]]
-    for event in shown:
-        event.cites = [int(source) for source in event.cites.split(",")] if event.cites else []
-    return part, Outline(total, key_events, *((dated[0], dated[-1]) if dated else (None, None))), shown
-
-
-def public_story(slug, with_last_updated):
-    """The story at `slug` if the public may see it (Story.is_published, the
-    rule of Story.objects.published()), else Http404. A long story's page
-    loads only a part of its events, so then the database also works out when
-    the story last changed."""
-    if with_last_updated:
-        return get_object_or_404(updates.with_last_updated(Story.objects.published()), slug=slug)
-    sql = f"SELECT {STORY.sql} FROM {table(Story)} WHERE slug = %s"  # noqa: S608 - names and a placeholder  # nosec B608
-    story = next(iter(STORY.instances(sql, [slug])), None)
-    if story is None or not story.is_published():
-        raise Http404("No such story.")
-    return story
-
-
-def cited_by(event_ids):
-    """(event id, source id) for each source these events cite."""
-    if not event_ids:
-        return []
-    links = Event.sources.through
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT event_id, source_id FROM {table(links)} WHERE event_id IN ({placeholders(event_ids)})",  # noqa: S608 - names and placeholders only  # nosec B608
-            event_ids,
-        )
-        return cursor.fetchall()
-
-
-def live_quotes(event_ids):
-    """These events' published quotes, in the order they were recorded."""
-    if not event_ids:
-        return []
-    events, params = one_of("event_id", event_ids)
-    sql = f"""
-        SELECT {QUOTE.sql} FROM {table(Quote)} WHERE status = %s AND {events} ORDER BY created_at, id
-    """  # noqa: S608 - names and placeholders only  # nosec B608
-    return QUOTE.instances(sql, [Status.PUBLISHED, *params])
-
-
 def cited_sources(source_ids):
-    """The sources with these ids, each with `root_id`: the original at the end
-    of its `derived_from` chain (a translation of a wire copy leads back to the
-    wire copy; an original leads to itself). One query, however long the chains."""
-    ids = sorted(set(source_ids))
-    if not ids:
-        return []
-    sources = table(Source)
-    # Each step looks the parent up by its key (a join let PostgreSQL scan
-    # every source). UNION (not UNION ALL) drops repeated rows, so even a
-    # cycle the database would allow (the form forbids it) ends the
-    # recursion; a source in one has no root and counts as its own.
-    (seed, seed_params), (cited, params) = one_of("id", ids), one_of(f"{sources}.id", ids)
-    sql = f"""
-        WITH RECURSIVE chain(start_id, id, parent_id) AS (
-            SELECT id, id, derived_from_id FROM {sources} WHERE {seed}
-            UNION
-            SELECT start_id, parent_id, (SELECT s.derived_from_id FROM {sources} s WHERE s.id = chain.parent_id)
-            FROM chain WHERE parent_id IS NOT NULL
-        )
-        SELECT {SOURCE.qualified(sources)}, COALESCE(root.id, {sources}.id) AS root_id
-        FROM {sources} LEFT JOIN chain root ON root.start_id = {sources}.id AND root.parent_id IS NULL
-        WHERE {cited}
-    """  # noqa: S608 - only quoted names and placeholders are interpolated  # nosec B608
-    return SOURCE.instances(sql, seed_params + params, extra=("root_id",))
+    """The sources with these ids (their archived texts not loaded), each with
+    `root_id`: the original at the end of its `derived_from` chain."""
+    sources = list(Source.objects.filter(pk__in=source_ids).only(*SOURCE_FIELDS))
+    roots = provenance.roots(sources)
+    for source in sources:
+        source.root_id = roots[source.pk]
+    return sources
+
+
+def outlined(stories):
+    """Stories annotated with what the outline of a whole story needs from its
+    rows: `event_count`, `last_updated` and the ids of the first and last dated
+    events (`first_dated_id`, `last_dated_id`); each a subquery on an index."""
+    return updates.with_last_updated(stories.with_event_count().with_dated_ends()).only(*STORY_FIELDS)
+
+
+def outline(story, part, live, shown):
+    """The whole story's outline: its key events and its first and last dated
+    ones, in one query. A key event on the page links to its place on it; one
+    on another part, to its permalink, which finds the part holding it now."""
+    ends = [pk for pk in (story.first_dated_id, story.last_dated_id) if pk is not None]
+    outlined = {event.pk: event for event in live.filter(Q(is_key=True) | Q(pk__in=ends)).chronological()}
+    on_page = {event.pk for event in shown}
+    key_events = [event for event in outlined.values() if event.is_key]
+    for event in key_events:
+        permalink = url("tracker:event_permalink", slug=story.slug, event_slug=event.slug)
+        event.link = f"#{event.anchor}" if event.pk in on_page else permalink
+    first, last = (outlined.get(pk) for pk in (story.first_dated_id, story.last_dated_id))
+    return Outline(story.event_count, key_events, first, last)

@@ -19,9 +19,10 @@ LATEST = Func(F("updated_at"), function="MAX", output_field=DateTimeField())
 
 
 def with_last_updated(stories):
-    """Annotate `last_updated` on a Story queryset, in the same query (for lists and
-    the story page, which loads only part of a long story; Timeline.of computes
-    the same from the events it loaded)."""
+    """Annotate `last_updated` on a Story queryset, in the same query (for lists
+    and the story page, which loads only part of a long story; the staff
+    preview computes the same from the events it loaded). Each subquery reads
+    the story's own rows through an index (see Event.Meta and Quote.Meta)."""
     # Max() over the story's own rows, not ORDER BY updated_at LIMIT 1: with
     # that, the database may walk every quote's updated_at looking for this
     # story's newest, which costs the size of the whole site.

@@ -1,6 +1,5 @@
-"""Public pages. Every query starts from a published() queryset, or is one of
-the story page's written-out queries in timeline.py, which apply the same
-rules, so drafts never reach a reader."""
+"""Public pages. Every query starts from a published() queryset, or from a
+live() one under a story found through it, so drafts never reach a reader."""
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -58,7 +57,8 @@ def event_permalink(request, slug, event_slug, quote_slug=None):
 
 def story_share_image(request, slug):
     """The story's 1200×630 PNG card for link previews, drawn from its published events."""
-    png, etag = share_image.share_image(Timeline.of(published_story(slug)))
+    story = get_object_or_404(Story.objects.published().with_event_count(), slug=slug)
+    png, etag = share_image.share_image(story)
     response = get_conditional_response(request, etag=etag) or HttpResponse(png, content_type="image/png")
     response["ETag"] = etag
     patch_cache_control(response, public=True, max_age=300)
