@@ -64,7 +64,7 @@ STORY_PAGES = {
     "tracker:story_detail": ("page", "since"),
     "tracker:story_changes": ("page",),
     "tracker:story_feed": (),
-    "tracker:story_json": (),
+    "tracker:story_json": ("page",),
     "tracker:story_timeline": (),
     "tracker:share_image": (),
 }

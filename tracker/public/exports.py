@@ -4,29 +4,21 @@ Both formats are described in docs/data.md. Both are public, so they may be
 fetched from other sites (a newsroom embedding the timeline with TimelineJS).
 """
 
-from django.db.models import Prefetch
-from django.http import JsonResponse
+from django.db.models import OuterRef, Prefetch, Subquery
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.html import escape, format_html, format_html_join
 
-from tracker.models import DatePrecision, Quote, Source, Story
+from tracker import parts, provenance
+from tracker.models import DatePrecision, Event, Quote, Source, Story
 from tracker.public.structured_data import absolute
 from tracker.public.updates import with_last_updated
 
-
-def _published_story(slug):
-    """The published story with its live events, their sources and quotes: four queries."""
-    story = get_object_or_404(with_last_updated(Story.objects.published()), slug=slug)
-    story.live_events = list(
-        story.events.live()
-        .chronological()
-        .prefetch_related(
-            Prefetch("sources", queryset=Source.objects.select_related("derived_from")),
-            Prefetch("quotes", queryset=Quote.objects.live().select_related("source__derived_from")),
-        )
-    )
-    return story
+# Events per page of /stories/<slug>.json: a page costs what it shows, the
+# archived texts of its sources included, however long the story grows.
+PAGE_SIZE = 100
 
 
 def _json(data):
@@ -36,40 +28,83 @@ def _json(data):
 
 
 def story_json(request, slug):
-    """The story with its events, quotes and sources, as documented in docs/data.md."""
-    story = _published_story(slug)
-    url = absolute(story.get_absolute_url())
-    cited = {}
-    for event in story.live_events:
-        cited.update((source.pk, source) for source in event.sources.all())
-        cited.update((quote.source.pk, quote.source) for quote in event.quotes.all())
-    statements = _statements([quote for event in story.live_events for quote in event.quotes.all()])
-    return _json(
+    """A page of the story's events, with their statements and the sources they
+    cite, as documented in docs/data.md; five queries whatever the page, and one
+    more per generation of originals that the page does not cite.
+
+    Pages count from the story's first event, so a page keeps its events as new
+    ones are added; `?page=` follows the story page's rule (tracker.parts), so
+    the first page has one address only."""
+    number = parts.requested(request.GET.get("page"))
+    story = get_object_or_404(with_last_updated(Story.objects.published().with_event_count()), slug=slug)
+    pages = max(1, -(-story.event_count // PAGE_SIZE))
+    if number > pages:
+        raise Http404("No such page of the story.")
+    start = (number - 1) * PAGE_SIZE
+    events = list(
+        story.events.live()
+        .chronological()
+        .prefetch_related(Prefetch("quotes", queryset=Quote.objects.live()))[start : start + PAGE_SIZE]
+    )
+    sources = _cite(events)
+    for event in events:
+        event.statements = provenance.statements(list(event.quotes.all()))
+
+    here = reverse("tracker:story_json", kwargs={"slug": story.slug})
+    neighbours = {"first": 1, "prev": number - 1, "next": number + 1 if number < pages else 0, "last": pages}
+    links = {rel: absolute(parts.address(here, page)) for rel, page in neighbours.items() if page}
+    response = _json(
         {
             "id": story.slug,
-            "url": url,
+            "url": absolute(story.get_absolute_url()),
             "title": story.title,
             "summary": story.summary,
             "published_at": story.published_at.isoformat(),
             "updated_at": story.last_updated.isoformat(),
-            "events": [_event(event, statements) for event in story.live_events],
-            "sources": [
-                _source(source, cited)
-                for source in sorted(cited.values(), key=lambda s: (s.published_on is None, s.published_on, s.slug))
-            ],
+            "page": number,
+            "pages": pages,
+            "total_events": story.event_count,
+            "next": links.get("next"),
+            "previous": links.get("prev"),
+            "events": [_event(event) for event in events],
+            "statements": [_statement(statement) for event in events for statement in event.statements],
+            "sources": [_source(source) for source in sorted(sources.values(), key=_in_order)],
         }
     )
+    response["Link"] = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items())  # RFC 8288
+    return response
 
 
-def _statements(quotes):
-    """Each quote's statement: the id of the first published wording of it."""
-    first = {}
-    for quote in sorted(quotes, key=lambda q: (q.created_at, q.pk)):
-        first.setdefault(quote.variant_of_id or quote.pk, quote.anchor)
-    return {quote.pk: first[quote.variant_of_id or quote.pk] for quote in quotes}
+def _cite(events):
+    """The sources these events and their quotes cite, by id, each with `root_id`
+    (provenance.roots) and `public_original`; each event gets `cited`, its own
+    sources, and each quote its source.
+
+    An original is named only when the public may see it (Source.objects.published()),
+    wherever it is cited: never one known only to drafts, and the same on every page."""
+    links = list(Event.sources.through.objects.filter(event__in=events).values_list("event_id", "source_id"))
+    ids = {source for _, source in links} | {quote.source_id for event in events for quote in event.quotes.all()}
+    public_original = Source.objects.published().filter(pk=OuterRef("derived_from")).values("slug")
+    sources = {s.pk: s for s in Source.objects.filter(pk__in=ids).annotate(public_original=Subquery(public_original))}
+    for source, root in provenance.roots(list(sources.values())).items():
+        sources[source].root_id = root
+    cites = {}
+    for event, source in links:
+        cites.setdefault(event, []).append(sources[source])
+    for event in events:
+        event.cited = sorted(cites.get(event.pk, []), key=_in_order)
+        for quote in event.quotes.all():
+            quote.source = sources[quote.source_id]
+    return sources
 
 
-def _event(event, statements):
+def _in_order(source):
+    # Undated sources last, the same on every database.
+    return (source.published_on is None, source.published_on, source.slug)
+
+
+def _event(event):
+    statement_of = {quote.pk: statement.quote.anchor for statement in event.statements for quote in statement.wordings}
     return {
         "id": event.anchor,
         "url": absolute(event.get_absolute_url()),
@@ -83,7 +118,8 @@ def _event(event, statements):
         if event.correction
         else None,
         "key_event": event.is_key,
-        "sources": [source.slug for source in event.sources.all()],
+        "sources": [source.slug for source in event.cited],
+        "independent_sources": provenance.independent_count(event.cited),
         "quotes": [
             {
                 "id": quote.anchor,
@@ -93,16 +129,23 @@ def _event(event, statements):
                 "speaker_role": quote.speaker_role,
                 "speech": quote.speech,
                 "source": quote.source.slug,
-                "statement": statements[quote.pk],
+                "statement": statement_of[quote.pk],
             }
             for quote in event.quotes.all()
         ],
     }
 
 
-def _source(source, listed):
-    # Name the original only if it is listed: a source known only to drafts stays private.
-    origin = source.derived_from if source.derived_from_id in listed else None
+def _statement(statement):
+    return {
+        "id": statement.quote.anchor,
+        "wordings": [quote.anchor for quote in statement.wordings],
+        "sources": list(dict.fromkeys(quote.source.slug for quote in statement.wordings)),
+        "independent_sources": statement.independent_count,
+    }
+
+
+def _source(source):
     return {
         "id": source.slug,
         "url": absolute(source.get_absolute_url()),
@@ -114,26 +157,34 @@ def _source(source, listed):
         "kind": source.kind,
         "language": source.language,
         "independent": source.derived_from_id is None,
-        "derived_from": origin.slug if origin else None,
+        "derived_from": source.public_original,
         "text": source.text,
     }
 
 
+# A timeline of more slides than this is past reading: a long story's shows
+# its latest dated events, and costs what they do.
+TIMELINE_SLIDES = 100
+
+
 def timeline_json(request, slug):
-    """The story in TimelineJS3's JSON format. Undated events are left out: TimelineJS needs a date."""
-    story = _published_story(slug)
+    """The story in TimelineJS3's JSON format: its latest TIMELINE_SLIDES dated
+    events. Undated events are left out: TimelineJS needs a date."""
+    story = get_object_or_404(Story.objects.published(), slug=slug)
+    dated = story.events.live().filter(date__isnull=False).chronological().reverse()[:TIMELINE_SLIDES]
+    events = dated.prefetch_related(Prefetch("sources", queryset=Source.objects.defer("text", "notes")))
     return _json(
         {
             "title": {"text": {"headline": escape(story.title), "text": format_html("<p>{}</p>", story.summary)}},
-            "events": [_slide(event) for event in story.live_events if event.date],
+            "events": [_slide(event) for event in list(events)[::-1]],
         }
     )
 
 
 def _slide(event):
     start = {"year": event.date.year, "month": event.date.month}
-    if event.date_precision != DatePrecision.MONTH:
-        start["day"] = event.date.day
+    if event.date_precision == DatePrecision.DAY:
+        start["day"] = event.date.day  # any other day would be ours, not the sources'
     slide = {
         "start_date": start,
         "text": {"headline": escape(event.headline), "text": event_html(event)},
