@@ -67,12 +67,23 @@ def test_sources_disagreements_are_recorded(seed):
 
 
 @pytest.mark.django_db
-def test_the_ministry_submission_is_one_statement_in_four_wordings_from_four_sources(seed):
+def test_the_ministry_submission_is_one_statement_in_four_wordings_from_four_sources_three_independent(seed):
     first = Quote.objects.get(slug="failure-to-adhere", variant_of=None)
     wordings = [first, *first.variants.all()]
     assert len(wordings) == 4
     assert len({q.source_id for q in wordings}) == 4
+    assert len({q.source.derived_from_id or q.source_id for q in wordings}) == 3  # the translation is the wire's
     assert all(q.speech == Speech.DIRECT for q in wordings)
+
+
+@pytest.mark.django_db
+def test_only_the_report_that_gives_the_closure_directive_and_its_date_is_cited_for_it(seed):
+    event = seed.events.get(slug="interior-ministry-orders-x-closure")
+    (source,) = event.sources.all()
+    assert source.slug == "x-first-statement-report-2024-04-18"
+    assert "directives for the closure of X on February 17, 2024" in source.text
+    for other in Source.objects.exclude(pk=source.pk):
+        assert "February 17" not in other.text and "directives for the closure" not in other.text, other.slug
 
 
 @pytest.mark.django_db

@@ -33,7 +33,7 @@ def write_fixture(tmp_path, objects, name="fixture.json"):
 def test_check_fixture_accepts_the_seed_and_writes_nothing(capsys):
     call_command("check_fixture", *FIXTURES)
     out = capsys.readouterr().out
-    assert "loadable" in out and "would create 42" in out and "nothing was written" in out
+    assert "loadable" in out and "would create 55" in out and "nothing was written" in out
     assert counts() == {model: (0, 0) for model in TRACKED}
 
 

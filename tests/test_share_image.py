@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import re
 
 import pytest
 from django.core.cache import cache
@@ -9,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from tracker.models import Status
+from tracker.models import DatePrecision, Status
 
 from .conftest import make_event, make_source, make_story
 
@@ -84,3 +85,37 @@ def test_a_story_without_events_or_with_a_long_title_still_gets_a_card(client):
     story.title = ("A very long title " * 12)[:200]
     story.save()
     assert Image.open(io.BytesIO(png(client, story))).size == (1200, 630)
+
+
+def alt_text(client, story):
+    html = client.get(story.get_absolute_url()).content.decode()
+    return re.search(r'<meta property="og:image:alt" content="([^"]*)">', html).group(1)
+
+
+def test_the_image_description_runs_from_the_first_date_to_the_last_when_both_are_dates(client):
+    story, source = make_story(), make_source()
+    make_event(story, "first", [source], date=datetime.date(2024, 2, 8))
+    make_event(story, "last", [source], date=datetime.date(2024, 4, 1), date_precision=DatePrecision.MONTH)
+    assert alt_text(client, story).endswith("A timeline of its 2 events, from 8 February 2024 to April 2024.")
+
+
+def test_the_image_description_quotes_an_approximate_date_as_the_label_it_is(client):
+    story, source = make_story(), make_source()
+    make_event(
+        story, "first", [source], date=datetime.date(2024, 2, 15), date_precision=DatePrecision.APPROXIMATE,
+        date_label="Mid-February 2024",
+    )  # fmt: skip
+    make_event(
+        story, "last", [source], date=datetime.date(2024, 4, 18), date_precision=DatePrecision.APPROXIMATE,
+        date_label="Reported 18 April 2024",
+    )  # fmt: skip
+    alt = alt_text(client, story)
+    assert alt.endswith("its 2 events, the first dated “Mid-February 2024” and the last “Reported 18 April 2024”.")
+    assert "from Mid" not in alt and "to Reported" not in alt
+
+
+def test_the_image_description_of_a_story_with_one_dated_event_gives_its_date_once(client):
+    story, source = make_story(), make_source()
+    make_event(story, "only", [source], date=datetime.date(2024, 2, 8))
+    make_event(story, "undated", [source], date=None, date_precision=DatePrecision.APPROXIMATE, date_label="A Friday")
+    assert alt_text(client, story).endswith("A timeline of its 2 events, dated 8 February 2024.")

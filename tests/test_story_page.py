@@ -138,12 +138,39 @@ def test_the_editors_disagreement_note_is_shown_with_its_event(client, seed):
 def test_a_statement_printed_in_several_wordings_says_so_and_lets_readers_compare(client, seed):
     html = page(client, seed)
     event = event_html(html, seed.events.get(slug="ministry-confirms-block-in-court"))
-    assert "Reported in 4 wordings by 4 sources" in event
+    # The Jakarta machine translation's wording is the Reuters wire's, translated.
+    assert "Reported in 4 wordings by 4 sources (3 independent): compare them" in event
     details = event[event.index('<details class="wordings">') : event.index("</details>")]
     for quote in Quote.objects.filter(variant_of__slug="failure-to-adhere"):
         assert f'id="{quote.anchor}"' in details
     original = Quote.objects.get(slug="failure-to-adhere")
     assert f'id="{original.anchor}"' in event and f'id="{original.anchor}"' not in details
+
+
+def test_a_statement_printed_by_an_original_and_its_translation_has_one_independent_source(client):
+    story, wire = make_story(), make_source("wire")
+    translation = make_source("translation", kind=SourceKind.MACHINE_TRANSLATION, derived_from=wire)
+    copy_of_translation = make_source("copy", derived_from=translation)
+    other = make_source("other")
+    derived = make_event(story, "derived", [wire, translation, copy_of_translation])
+    first = make_quote(derived, wire, speaker="Minister")
+    make_quote(derived, translation, speaker="Minister", variant_of=first)
+    make_quote(derived, copy_of_translation, speaker="Minister", variant_of=first)
+    mixed = make_event(story, "mixed", [translation, other])
+    second = make_quote(mixed, translation, speaker="Minister")
+    make_quote(mixed, other, speaker="Minister", variant_of=second)
+    html = page(client, story)
+    assert "Reported in 3 wordings by 3 sources (1 independent): compare them" in event_html(html, derived)
+    assert "Reported in 2 wordings by 2 sources: compare them" in event_html(html, mixed)
+
+
+def test_two_translations_of_an_uncited_original_are_one_independent_source_of_a_statement(client):
+    story, original = make_story(), make_source("original")
+    copies = [make_source(f"copy-{n}", derived_from=original) for n in range(2)]
+    event = make_event(story, "event", copies)
+    first = make_quote(event, copies[0], speaker="Minister")
+    make_quote(event, copies[1], speaker="Minister", variant_of=first)
+    assert "Reported in 2 wordings by 2 sources (1 independent): compare them" in event_html(page(client, story), event)
 
 
 def test_only_published_wordings_are_counted(client):

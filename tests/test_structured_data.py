@@ -5,6 +5,7 @@ import json
 import re
 
 import pytest
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.test import override_settings
 from django.utils.translation import gettext_lazy
@@ -12,7 +13,7 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from tracker.models import Quote, Status
+from tracker.models import Quote, Source, Status
 from tracker.public.structured_data import json_ld_script
 from tracker.public.templating import iso
 
@@ -93,6 +94,28 @@ def test_link_previews_have_title_description_and_an_image_with_alt_text(client,
     assert meta(html, "og:image:width") == "1200" and meta(html, "og:image:height") == "630"
     alt = meta(html, "og:image:alt")
     assert alt == meta(html, "twitter:image:alt") and seed.title in alt and "8 events" in alt
+    # The last dated event is dated only "Reported 18 April 2024": a label, not a date to run "to".
+    assert alt == (
+        "Pakistan blocks X: a developing story. A timeline of its 8 events, "
+        "the first dated 8 February 2024 and the last “Reported 18 April 2024”."
+    )
+
+
+def test_each_update_cites_only_the_sources_that_report_its_event(client, seed):
+    data = json_ld(get(client, seed))
+    citations = {update["url"].split("#")[1]: update["citation"] for update in data["liveBlogUpdate"]}
+    report = Source.objects.get(slug="x-first-statement-report-2024-04-18")
+    assert citations["event-interior-ministry-orders-x-closure"] == [f"{settings.SITE_URL}{report.get_absolute_url()}"]
+
+
+def test_each_quotation_describes_its_speaker_as_its_own_source_printed(client, seed):
+    data = json_ld(get(client, seed))
+    speakers = {q["@id"].split("#")[1]: q["spokenByCharacter"] for u in data["liveBlogUpdate"] for q in u["hasPart"]}
+    assert speakers[Quote.objects.get(slug="jafri-another-court").anchor]["description"] == "petitioner and advocate"
+    assert speakers[Quote.objects.get(slug="jafri-another-court-004").anchor]["description"] == "plaintiff and lawyer"
+    # The "Pakistan Implements Social Media Ban" report names no court.
+    ban_report = Quote.objects.get(slug="failure-to-adhere-002")
+    assert speakers[ban_report.anchor]["description"] == "in a written court submission"
 
 
 def test_text_that_could_close_the_script_element_is_escaped(client):

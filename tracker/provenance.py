@@ -102,6 +102,12 @@ class Statement:
     def source_count(self):
         return len({quote.source_id for quote in self.wordings})
 
+    @property
+    def independent_count(self):
+        """How many independent sources printed it: a translation's wording and
+        its original's are one source's (each quote's source loaded with its `root_id`)."""
+        return independent_count(quote.source for quote in self.wordings)
+
 
 def statements(quotes):
     """Group quotes by the statement they word (`variant_of`, or themselves), in order of first appearance."""

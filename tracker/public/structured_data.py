@@ -13,12 +13,13 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.safestring import mark_safe
 
-from tracker.models import Speech
+from tracker.models import DatePrecision, Speech
 from tracker.public.templating import iso, static, url
 
 LOGO = {"path": "tracker/logo.png", "width": 192, "height": 192}
 SHARE_IMAGE_SIZE = (1200, 630)
 HEADLINE_LIMIT = 110  # Google truncates longer headlines
+APPROXIMATE = DatePrecision.APPROXIMATE
 
 # Until a speaker records whether it is a person or a body, these words in its
 # name mark a body ("Interior Ministry", "X Global Government Affairs").
@@ -38,11 +39,29 @@ def share_image_url(story):
     return absolute(url("tracker:share_image", slug=story.slug))
 
 
+def dated_span(first, last):
+    """The dates the timeline runs between, in words. An approximate date is
+    the sources' label ("Reported 18 April 2024", "Mid-February 2024"), not a
+    date to run "from" or "to": it is quoted, as the label it is."""
+    if first is None:
+        return ""
+    approximate = first.date_precision == APPROXIMATE or last.date_precision == APPROXIMATE
+    start, end = (as_printed(event) for event in (first, last))
+    if start == end:
+        return f", dated {start}"
+    if approximate:
+        return f", the first dated {start} and the last {end}"
+    return f", from {start} to {end}"
+
+
+def as_printed(event):
+    return f"“{event.date_display}”" if event.date_precision == APPROXIMATE else event.date_display
+
+
 def share_image_alt(timeline):
     """Words for the share image, for readers who cannot see it."""
     outline = timeline.outline
-    first, last = outline.first_dated, outline.last_dated
-    span = f", from {first.date_display} to {last.date_display}" if first else ""
+    span = dated_span(outline.first_dated, outline.last_dated)
     count = outline.total
     state = "developing" if timeline.story.is_developing else "concluded"
     return f"{timeline.story.title}: a {state} story. A timeline of its {count} event{'s' if count != 1 else ''}{span}."
