@@ -81,13 +81,21 @@ def main():
     if seed:
         pages += [("seed story", seed.get_absolute_url()), ("seed source", source.get_absolute_url())]
     pages += [(f"story, {n:,} events", f"/stories/synthetic-{n}/") for n in SIZES]
-    # The story page shows a part of a long story (the latest by default); the
-    # export all of it, the feed the latest changes.
+    # Every public page of a story, at every size: each should cost what it
+    # shows (a part, a page of the export or the changelog, the latest feed
+    # entries and timeline slides, a card), not what the story holds.
     largest = max(SIZES)
     oldest = -(-largest // PAGE_SIZE)
     pages.append((f"story, {largest:,} events, oldest part", f"/stories/synthetic-{largest}/?page={oldest}"))
-    pages += [(f"JSON export, {n:,} events", f"/stories/synthetic-{n}.json") for n in SIZES]
-    pages += [(f"feed, {n:,} events", f"/stories/synthetic-{n}/feed/") for n in SIZES]
+    per_story = [
+        ("JSON export", ".json"),
+        ("TimelineJS", "/timeline.json"),
+        ("changelog", "/changes/"),
+        ("share image", "/share.png"),
+        ("feed", "/feed/"),
+    ]
+    for name, suffix in per_story:
+        pages += [(f"{name}, {n:,} events", f"/stories/synthetic-{n}{suffix}") for n in SIZES]
     rows = [measure(page, path, uncached, "off") for page, path in pages]
     rows += [measure(page, path, cached, "hit") for page, path in pages[:3]]
     print(json.dumps({"rows": rows}))

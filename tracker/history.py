@@ -1,15 +1,16 @@
 """Version history for editorial content, on top of django-simple-history."""
 
+import contextvars
 import re
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import pairwise
 
-from django.db import models
+from django.db import models, transaction
 from django.db.models.signals import post_delete, pre_delete
 from simple_history.models import DeletedObject, HistoricalChanges, HistoricalRecords, ModelChange, ModelDelta
-from simple_history.signals import post_create_historical_record
+from simple_history.signals import post_create_historical_record, pre_create_historical_record
 
 from tracker.diffs import word_diff_html
 from tracker.locking import advance_version
@@ -23,6 +24,15 @@ class ContentChanges(HistoricalChanges):
 
     def diff_against(self, old_history, excluded_fields=None, included_fields=None, **kwargs):
         return super().diff_against(old_history, [*(excluded_fields or ()), "version"], included_fields, **kwargs)
+
+
+class EditStamped(models.Model):
+    """The edit a history record belongs to (see `editing`)."""
+
+    edit = models.ForeignKey("tracker.Edit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        abstract = True
 
 
 class History(HistoricalRecords):
@@ -43,7 +53,7 @@ class History(HistoricalRecords):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.bases = (ContentChanges, *self.bases)
+        self.bases = (ContentChanges, EditStamped, *self.bases)
 
     def get_meta_options(self, model):
         # An object's history page reads its records newest first. With only
@@ -59,6 +69,26 @@ class History(HistoricalRecords):
         super().finalize(sender, **kwargs)
         if sender is self.cls:
             History.by_model[sender] = self
+
+    def pre_delete(self, instance, **kwargs):
+        super().pre_delete(instance, **kwargs)
+        # Django deletes an object's links before the object: its deletion
+        # record keeps the ones it had from here.
+        fields = [instance._meta.get_field(f) if isinstance(f, str) else f for f in self.m2m_fields]
+        instance._links_before_deletion = {
+            field: list(field.remote_field.through.objects.filter(**{field.m2m_field_name(): instance}))
+            for field in fields
+        }
+
+    def create_historical_record_m2ms(self, history_instance, instance):
+        kept = getattr(instance, "_links_before_deletion", None)
+        if history_instance.history_type != "-" or kept is None:
+            return super().create_historical_record_m2ms(history_instance, instance)
+        for field, links in kept.items():
+            m2m_history = self.m2m_models[field]
+            rows = ({f.attname: getattr(link, f.attname) for f in link._meta.fields} for link in links)
+            m2m_history.objects.bulk_create(m2m_history(history=history_instance, **row) for row in rows)
+        return None
 
     def m2m_changed(self, instance, action, attr, pk_set, reverse, model=None, **kwargs):
         if hasattr(instance, "skip_history_when_saving"):
@@ -89,6 +119,66 @@ def _remember_record(sender, instance, history_instance, **kwargs):
 
 
 post_create_historical_record.connect(_remember_record, dispatch_uid="tracker.history.remember")
+
+
+# --- Edits: the records one editorial act wrote ----------------------------------
+
+# Inside `editing()`: a list holding the Edit once its first record is written.
+_edit = contextvars.ContextVar("tracker_edit", default=None)
+
+
+@contextmanager
+def editing():
+    """Every history record written inside this block belongs to one Edit:
+    the middleware wraps each request in one (an admin save with its inlines
+    and links, a deletion and what it takes along), fixture loads and the
+    synthetic stories theirs. The Edit is made with its first record, so a
+    request that writes nothing makes none; a record written outside any
+    block is an edit of its own."""
+    if _edit.get() is not None:  # within an edit already: part of it
+        yield
+        return
+    token = _edit.set([])
+    try:
+        yield
+    finally:
+        _edit.reset(token)
+
+
+def current_edit():
+    """The Edit the next history record belongs to."""
+    from tracker import changes
+    from tracker.models import Edit  # the models' histories are built from this module
+
+    held = _edit.get()
+    if held:
+        return held[0]
+    edit = Edit.objects.create()
+    # Its public changes are recorded once it commits (and, should that
+    # fail, by the next changelog that is read: tracker.changes).
+    transaction.on_commit(changes.record_pending, robust=True)
+    if held is not None:
+        held.append(edit)
+    return edit
+
+
+def _stamp_edit(sender, history_instance, **kwargs):
+    if history_instance.edit_id is None:
+        history_instance.edit = current_edit()
+
+
+pre_create_historical_record.connect(_stamp_edit, dispatch_uid="tracker.history.edit")
+
+
+class EditMiddleware:
+    """One request, one edit (see `editing`)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with editing():
+            return self.get_response(request)
 
 
 @contextmanager

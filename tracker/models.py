@@ -1,6 +1,8 @@
 """The editorial record of a developing story: stories, their events, the sources
 that reported them and the words people said."""
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -281,6 +283,11 @@ class DatePrecision(models.TextChoices):
 CHRONOLOGICAL = (models.F("date").asc(nulls_last=True), "created_at", "pk")
 
 
+def chronological_key(event):
+    """CHRONOLOGICAL in Python, for events (or their history records) already loaded."""
+    return (event.date is None, event.date or datetime.date.min, event.created_at, event.id)
+
+
 class EventQuerySet(PublishableQuerySet):
     def live(self):
         """Published events, whatever their story's state: for use under a public story."""
@@ -524,3 +531,58 @@ class Quote(Publishable):
         base = slugify(self.speaker)[:100] or "quote"
         taken = set(Quote.objects.filter(event_id=self.event_id).values_list("slug", flat=True))
         return next(s for s in (base, *(f"{base}-{n}" for n in range(2, len(taken) + 3))) if s not in taken)
+
+
+# --- Edits and the changelog -------------------------------------------------
+
+
+class Edit(models.Model):
+    """One editorial act: a save in the admin with its inlines and links, a
+    deletion with what it takes along, a fixture load. Every history record it
+    wrote carries its id (tracker.history.editing), so the changelog groups
+    records by what an editor did rather than by when."""
+
+    at = models.DateTimeField(default=timezone.now)
+    recorded = models.BooleanField(default=False, help_text="Its public changes are in the changelog.")
+
+    class Meta:
+        indexes = [models.Index(fields=["id"], condition=Q(recorded=False), name="edit_not_recorded")]
+
+    def __str__(self):
+        return f"Edit {self.pk} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class ChangeAction(models.TextChoices):
+    PUBLISHED = "published"
+    REPUBLISHED = "republished"
+    WITHDRAWN = "withdrawn"
+    ADDED = "added"
+    CORRECTED = "corrected"
+    REMOVED = "removed"
+
+
+class Change(models.Model):
+    """One entry of a story's public changelog: something readers could see
+    change, recorded from an edit's history records once it committed
+    (tracker.changes), so the changelog reads a page of these and never
+    replays the story's history."""
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="changes")
+    edit = models.ForeignKey(Edit, null=True, on_delete=models.SET_NULL, related_name="changes")
+    when = models.DateTimeField()
+    action = models.CharField(max_length=12, choices=ChangeAction)
+    subject = models.CharField(max_length=8)  # story, event, quote or source
+    object_id = models.BigIntegerField()
+    name = models.TextField()
+    # [{"label": …, "segments": [{"op": "equal" | "insert" | "delete", "text": …}, …]}]: what changed, in words.
+    differences = models.JSONField(default=list)
+    # The events a story was first published with: the first few names, and how many in all.
+    published_events = models.JSONField(default=list)
+    published_event_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-when", "-id"]
+        indexes = [models.Index(fields=["story", "-when", "-id"], name="change_story_newest")]
+
+    def __str__(self):
+        return f"{self.subject} {self.action}: {self.name}"

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from tracker.history import current_edit, editing
 from tracker.models import DatePrecision, Event, Quote, Source, SourceKind, Speech, Status, Story
 from tracker.public import caching
 
@@ -116,7 +117,8 @@ def synthesize(events, slug, sources=None, seed=0, progress=lambda n: None):
     check_slug(slug)
     now = timezone.now()
     reason = "Synthesized for benchmarks"
-    with transaction.atomic():
+    with transaction.atomic(), editing():
+        edit = current_edit()
         story = Story(
             slug=slug,
             title=f"Synthetic story with {events:,} events",
@@ -129,7 +131,7 @@ def synthesize(events, slug, sources=None, seed=0, progress=lambda n: None):
 
         pool = _sources(slug, sources or max(5, events // 20), rng)
         for chunk in _chunks(pool, progress):
-            _create_with_history(Source, chunk, reason, now)
+            _create_with_history(Source, chunk, reason, now, edit)
         texts = {source.pk: source.text.split(". ") for source in pool}
         weights = [1 / (rank + 1) for rank in range(len(pool))]
 
@@ -164,10 +166,12 @@ def synthesize(events, slug, sources=None, seed=0, progress=lambda n: None):
             Link.objects.bulk_create(chunk)
         records = []
         for chunk in _chunks(event_objs, progress):
-            records += Event.history.bulk_history_create(chunk, default_change_reason=reason, default_date=now)
+            records += Event.history.bulk_history_create(
+                chunk, default_change_reason=reason, default_date=now, custom_historical_attrs={"edit": edit}
+            )
         _record_links(records, link_objs, progress)
         for chunk in _chunks(quotes, progress):
-            _create_with_history(Quote, chunk, reason, now)
+            _create_with_history(Quote, chunk, reason, now, edit)
         caching.invalidate_everything()
     return story
 
@@ -177,9 +181,7 @@ def remove(slug, progress=lambda n: None):
     deletion record for each. Returns the number of objects removed."""
     if not slug.startswith(PREFIX):
         raise ValidationError(f"Only synthetic stories can be removed this way; their slugs start with {PREFIX!r}.")
-    now = timezone.now()
-    reason = "Synthetic story removed"
-    with transaction.atomic():
+    with transaction.atomic(), editing():
         story = Story.objects.select_for_update().get(slug=slug)
         sources = list(Source.objects.filter(slug__startswith=f"{slug}-source-"))
         Link = Event.sources.through
@@ -190,46 +192,22 @@ def remove(slug, progress=lambda n: None):
         ]
         if any(rows.exists() for rows in used_elsewhere):
             raise ValidationError(f"Not removed: another story cites or copies one of {slug}'s sources.")
-        events = list(story.events.all())
-        quotes = list(Quote.objects.filter(event__story=story))
-        links = list(Link.objects.filter(event__story=story))
-
-        _record(Quote, quotes, "-", reason, now, progress)
-        _record_links(_record(Event, events, "-", reason, now, progress), links, progress)
-        _record(Story, [story], "-", reason, now, progress)
-        _record(Source, sources, "-", reason, now, progress)
-        # Raw deletes: these rows were recorded above, and per-object signals
-        # would record them again one by one.
-        Link.objects.filter(event__story=story)._raw_delete(Link.objects.db)
-        Quote.objects.filter(event__story=story)._raw_delete(Quote.objects.db)
-        Event.objects.filter(story=story)._raw_delete(Event.objects.db)
-        Story.objects.filter(pk=story.pk)._raw_delete(Story.objects.db)
-        Source.objects.filter(pk__in=[s.pk for s in sources])._raw_delete(Source.objects.db)
+        removed = story.events.count() + Quote.objects.filter(event__story=story).count() + 1 + len(sources)
+        # Through the ORM, so that each object leaves its deletion record as an
+        # editor's deletion would (slower than raw deletes, on a rare command).
+        story.delete()
+        Source.objects.filter(pk__in=[s.pk for s in sources]).delete()
+        progress(removed)
         caching.invalidate_everything()
-    return len(quotes) + len(events) + 1 + len(sources)
+    return removed
 
 
-def _create_with_history(model, objs, reason, when):
+def _create_with_history(model, objs, reason, when, edit):
     model.objects.bulk_create(objs)
-    model.history.bulk_history_create(objs, default_change_reason=reason, default_date=when)
-
-
-def _record(model, objs, kind, reason, when, progress):
-    """One history record of each of `objs` as they stand, of `kind` ("+", "~", "-");
-    simple-history's bulk functions write only creations and changes."""
-    history = model.history.model
-    rows = [
-        history(
-            history_date=when,
-            history_change_reason=reason,
-            history_type=kind,
-            **{field.attname: getattr(obj, field.attname) for field in history.tracked_fields},
-        )
-        for obj in objs
-    ]
-    for chunk in _chunks(rows, progress):
-        history.objects.bulk_create(chunk)
-    return rows
+    attrs = {"edit": edit}
+    model.history.bulk_history_create(
+        objs, default_change_reason=reason, default_date=when, custom_historical_attrs=attrs
+    )
 
 
 def _record_links(records, links, progress):

@@ -2,7 +2,6 @@
 and a whole story as it stood at a chosen moment. Staff only (the admin site
 wraps them), read only."""
 
-import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -20,7 +19,7 @@ from simple_history.models import DeletedObject, HistoricalRecords
 
 from tracker.editorial.permissions import deny
 from tracker.history import NOT_CONTENT, FieldChange, field_changes
-from tracker.models import Event, Quote, Source, Story
+from tracker.models import Event, Quote, Source, Story, chronological_key
 
 
 class CompareForm(forms.Form):
@@ -139,11 +138,15 @@ def story_snapshot(story_pk, when):
     story = Story.history.as_of(when).filter(id=story_pk).first()
     if story is None:
         return None
-    events = sorted(
-        Event.history.as_of(when).filter(story_id=story_pk),
-        key=lambda e: (e.date is None, e.date or datetime.date.min, e.created_at, e.pk),
-    )
-    cited = {event.pk: [row.source_id for row in event._history.sources.all()] for event in events}
+    # The events' records as of `when` (not as_of()'s instances: the records
+    # hold the links they were saved with).
+    records = {}
+    then = Event.history.filter(story_id=story_pk, history_date__lte=when)
+    for record in then.order_by("history_date", "history_id"):
+        records[record.id] = record
+    records = sorted((r for r in records.values() if r.history_type != "-"), key=chronological_key)
+    cited = {record.id: [row.source_id for row in record.sources.all()] for record in records}
+    events = [record.instance for record in records]
     quotes = defaultdict(list)
     for quote in Quote.history.as_of(when).filter(event_id__in=cited).order_by("created_at", "id"):
         quotes[quote.event_id].append(quote)

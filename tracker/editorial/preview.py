@@ -22,7 +22,7 @@ from django.views.decorators.cache import never_cache
 
 from tracker.models import Event, Quote, Status, Story
 from tracker.public import chart, updates
-from tracker.public.story_page import Outline, Timeline
+from tracker.public.story_page import Timeline, whole
 from tracker.public.templating import date
 
 URL_NAME = "tracker_story_preview"
@@ -76,11 +76,7 @@ def preview_timeline(story):
     quotes = list(Quote.objects.filter(event__in=shown).exclude(status=Status.UNPUBLISHED).order_by("created_at", "pk"))
     timeline = Timeline.loaded(story, events, links=links, quotes=quotes)
     story.last_updated = timeline.last_change()
-    key_events = [event for event in events if event.is_key]
-    for event in key_events:
-        event.link = f"#{event.anchor}"
-    dated = timeline.dated_events
-    timeline.outline = Outline(len(events), key_events, *((dated[0], dated[-1]) if dated else (None, None)))
+    timeline.outline = whole(timeline)
     return timeline
 
 

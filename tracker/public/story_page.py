@@ -64,17 +64,27 @@ class Timeline:
         """Part `number` of the published story at `slug` (see tracker.parts; a short
         story's only part is all of it) with the whole story's outline; Http404
         for a hidden story or a part before the story's start."""
-        story = get_object_or_404(outlined(Story.objects.published()), slug=slug)
-        part = parts.Part(url("tracker:story_detail", slug=slug), number, story.event_count)
-        if number > part.count:
-            raise Http404("No such part of the story.")
+        story = get_object_or_404(Story.objects.published().only(*STORY_FIELDS), slug=slug)
         live = story.events.live().only(*EVENT_FIELDS)
-        # The latest part comes first: count back from the story's end.
-        newest_first = live.chronological().reverse()
-        events = list(newest_first[(number - 1) * parts.PAGE_SIZE : number * parts.PAGE_SIZE])[::-1]
+        # The latest part comes first: count back from the story's end, one
+        # event further to learn whether there is more.
+        start = (number - 1) * parts.PAGE_SIZE
+        rows = list(live.chronological().reverse()[start : start + parts.PAGE_SIZE + 1])
+        events = rows[: parts.PAGE_SIZE][::-1]
+        if number == 1 and len(rows) <= parts.PAGE_SIZE:
+            # The whole story is on this page: its outline is in what was loaded.
+            timeline = cls.loaded(story, events)
+            story.last_updated = timeline.last_change()
+            timeline.outline = whole(timeline)
+            return timeline
+        if not rows:
+            raise Http404("No such part of the story.")
+        for name, value in outlined(Story.objects.filter(pk=story.pk)).values(*OUTLINED).get().items():
+            setattr(story, name, value)
+        part = parts.Part(url("tracker:story_detail", slug=slug), number, story.event_count)
         timeline = cls.loaded(story, events)
         timeline.outline = outline(story, part, live, events)
-        timeline.part = part if part.count > 1 else None
+        timeline.part = part
         return timeline
 
     @classmethod
@@ -148,11 +158,23 @@ def cited_sources(source_ids):
     return sources
 
 
+OUTLINED = ["event_count", "last_updated", "first_dated_id", "last_dated_id"]
+
+
 def outlined(stories):
-    """Stories annotated with what the outline of a whole story needs from its
-    rows: `event_count`, `last_updated` and the ids of the first and last dated
-    events (`first_dated_id`, `last_dated_id`); each a subquery on an index."""
-    return updates.with_last_updated(stories.with_event_count().with_dated_ends()).only(*STORY_FIELDS)
+    """Stories annotated with what the outline of a story too long for one page
+    needs from its rows (OUTLINED): how many events, when it last changed, the
+    first and last dated events; each a subquery on an index of the story's rows."""
+    return updates.with_last_updated(stories.with_event_count().with_dated_ends())
+
+
+def whole(timeline):
+    """The outline of a story loaded whole."""
+    dated = timeline.dated_events
+    key_events = [event for event in timeline.events if event.is_key]
+    for event in key_events:
+        event.link = f"#{event.anchor}"
+    return Outline(len(timeline.events), key_events, *((dated[0], dated[-1]) if dated else (None, None)))
 
 
 def outline(story, part, live, shown):

@@ -6,6 +6,7 @@ from django.core.serializers.base import DeserializationError
 from django.db import DatabaseError
 
 from tracker.editorial.loading import FixtureInvalid, collecting_raw_saves, finish_load, refuse_other_model
+from tracker.history import editing
 
 
 class Command(loaddata.Command):
@@ -43,9 +44,9 @@ class Command(loaddata.Command):
         # Runs inside the transaction Django's handle() opens, so an error
         # here rolls back the whole load.
         try:
-            with collecting_raw_saves() as loaded:
+            with editing(), collecting_raw_saves() as loaded:  # one load, one edit
                 super().loaddata(fixture_labels)
-            self.created, self.changed = finish_load(loaded, fixture_labels, self.overwrite)
+                self.created, self.changed = finish_load(loaded, fixture_labels, self.overwrite)
         except FixtureInvalid as error:
             raise CommandError(f"Nothing was loaded: {error}") from error
         # What the deserializer or the database refuses (a reference to no
