@@ -219,12 +219,13 @@ def test_citations_link_to_the_sources_list_which_describes_each_source(client):
     assert f'derived from <a href="#source-{wire.pk}">[1] Wire story</a>' in sources
 
 
-def test_a_parent_source_the_story_does_not_cite_is_not_named(client):
+def test_a_parent_source_nothing_public_cites_is_not_named(client):
     story = make_story()
     hidden = make_source("hidden", headline="UNCITED-PARENT")
     event = make_event(story, sources=[make_source("copy", derived_from=hidden)])
+    make_event(story, "draft", sources=[hidden], status=Status.DRAFT)  # a draft citing it makes it no more public
     html = page(client, story)
-    assert "UNCITED-PARENT" not in html and "a source not cited in this story" in html
+    assert "UNCITED-PARENT" not in html and "derived from a source not published here" in html
     assert "Single source" in event_html(html, event)
 
 

@@ -268,10 +268,11 @@ def test_the_permalink_of_a_draft_or_unknown_event_or_of_a_hidden_story_is_not_f
     assert client.get(reverse("tracker:event_permalink", args=[hidden.slug, "e001"])).status_code == 404
 
 
-def test_a_copy_whose_original_is_cited_on_another_part_says_so(client):
+def test_a_copy_whose_original_is_cited_on_another_part_names_it_by_its_page(client):
+    """The rule of the source page and the export: an original readers may see is named."""
     story = long_story(60)  # "Source 0" is cited by the oldest events, on the second part
     original = Source.objects.get(headline="Source 0")
     Event.objects.get(story=story, slug="e059").sources.add(make_source("copy", headline="Copy", derived_from=original))
     latest = get(client, story)
-    assert "Copy" in latest and ">Source 0</a>" not in latest
-    assert "derived from a source not cited in this part of the story" in latest
+    assert "Copy" in latest and f'href="#source-{original.pk}"' not in latest
+    assert f'derived from <a href="{original.get_absolute_url()}">Source 0</a>' in latest

@@ -114,8 +114,16 @@ class Timeline:
             source.page_url = url("tracker:source_detail", pk=source.pk)
             # The page cites a source many times over: its link is made once.
             source.citation = Markup(f'<a href="#source-{source.pk}">[{number}] {escape(source.title)}</a>')  # noqa: S704 - the title is escaped  # nosec B704
-            # A parent that this story does not cite may be cited by nothing public at all.
-            source.public_parent = cited.get(source.derived_from_id)
+        # A copy names its original only if readers may see that one too
+        # (Source.objects.published(), as on the source's page and in the
+        # export): by its citation if this page cites it, else by its own page.
+        parents = {s.derived_from_id for s in sources} - set(cited) - {None}
+        elsewhere = Source.objects.published().filter(pk__in=parents).only(*SOURCE_FIELDS) if parents else []
+        elsewhere = {parent.pk: parent for parent in elsewhere}
+        for parent in elsewhere.values():
+            parent.title, parent.page_url = source_title(parent), url("tracker:source_detail", pk=parent.pk)
+        for source in sources:
+            source.parent = cited.get(source.derived_from_id) or elsewhere.get(source.derived_from_id)
         for event in events:
             event.cited_sources, event.published_quotes = [], []
         for event, source in sorted(links, key=lambda link: cited[link[1]].number):
