@@ -119,3 +119,23 @@ def test_the_image_description_of_a_story_with_one_dated_event_gives_its_date_on
     make_event(story, "only", [source], date=datetime.date(2024, 2, 8))
     make_event(story, "undated", [source], date=None, date_precision=DatePrecision.APPROXIMATE, date_label="A Friday")
     assert alt_text(client, story).endswith("A timeline of its 2 events, dated 8 February 2024.")
+
+
+@pytest.mark.django_db
+def test_a_story_of_years_is_drawn_week_by_week_so_its_card_costs_what_its_span_does():
+    from tracker.models import Event, Story
+    from tracker.public.share_image import card_content
+
+    story = make_story("years")
+    first = datetime.date(2020, 1, 1)
+    Event.objects.bulk_create(
+        Event(
+            story=story, slug=f"e{n}", headline=f"Day {n}", date=first + datetime.timedelta(days=n), status="published"
+        )
+        for n in range(3 * 365)
+    )
+    content = card_content(Story.objects.with_event_count().get(pk=story.pk))
+    assert content["line"].startswith("1095 events")
+    assert 150 < len(content["marks"]) <= 3 * 53  # one a week, not one a day
+    starts = [start for _, start, _ in content["marks"]]
+    assert starts == sorted(starts) and starts[0] == 0.0 and starts[-1] > 0.99

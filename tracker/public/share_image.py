@@ -8,13 +8,16 @@ bytes; `fingerprint()` names that content, for ETags and the cache.
 import hashlib
 import io
 import logging
+from collections import namedtuple
 
 from django.core.cache import cache
+from django.db.models import DateField, Max, Min
+from django.db.models.functions import Trunc
 from django.http import Http404
 from PIL import Image, ImageDraw, ImageFont
 
-from tracker.models import DatePrecision, Event
-from tracker.public.chart import Scale
+from tracker.models import DatePrecision
+from tracker.public.chart import Scale, month_start, next_month
 from tracker.public.structured_data import SHARE_IMAGE_SIZE
 
 WIDTH, HEIGHT = SHARE_IMAGE_SIZE
@@ -33,16 +36,25 @@ def font(size):
     return ImageFont.load_default(size)
 
 
+# What the chart's Scale reads of an event.
+Day = namedtuple("Day", "date date_precision")
+
+
 def card_content(story):
     """Everything the card shows, and nothing else, for a published story
-    annotated with its `event_count`. The miniature needs only where its
-    events fall: one mark per distinct date and precision, read from the
-    story's index, so a long story's card costs what its span does, not its length."""
-    dated = story.events.live().filter(date__isnull=False).order_by("date", "date_precision")
-    pairs = dated.values_list("date", "date_precision").distinct()
-    days = [Event(date=day, date_precision=precision) for day, precision in pairs]
-    scale = Scale.around(days)
-    marks = [(day.date_precision, *scale.extent(day)) for day in days] if scale else []
+    annotated with its `event_count`. The miniature needs only where events
+    fall, read from the story's index a day, a week or a month at a time as
+    its span needs: the axis is about a thousand pixels wide, so a story of
+    years has at most a few hundred marks, however many events it holds."""
+    dated = story.events.live().filter(date__isnull=False)
+    ends = dated.aggregate(first=Min("date"), last=Max("date"))
+    scale = Scale(month_start(ends["first"]), next_month(ends["last"])) if ends["first"] else None
+    marks = []
+    if scale:
+        step = "day" if scale.days <= 400 else "week" if scale.days <= 2800 else "month"
+        at = Trunc("date", step, output_field=DateField())
+        rows = dated.annotate(at=at).order_by("at", "date_precision").values_list("at", "date_precision").distinct()
+        marks = [(precision, *scale.extent(Day(day, precision))) for day, precision in rows]
     ticks = [(scale.at(day), day.strftime("%b %Y")) for day in scale.months()] if scale else []
     count = story.event_count
     return {
