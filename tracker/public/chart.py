@@ -24,15 +24,18 @@ from tracker.models import DatePrecision
 # Half the width, in days, of the dashed mark for an approximate date.
 FUZZ_DAYS = 5
 
+# Drawn 360 units wide and shown at the column's width, so on a phone of 360
+# pixels a unit is about 0.9 pixel: the labels' sizes (site.css) are set so
+# that none is drawn smaller than 12 pixels there.
 WIDTH = 360
 AXIS_X = 78
 LABEL_X = 104
 TOP = 20
-DATE_LINE = 15
-HEADLINE_LINE = 16
-LABEL_GAP = 10
-HEADLINE_CHARS = 34
-DATE_CHARS = 36
+DATE_LINE = 17
+HEADLINE_LINE = 18
+LABEL_GAP = 12
+HEADLINE_CHARS = 30
+DATE_CHARS = 30
 
 
 def month_start(day):
@@ -94,15 +97,12 @@ def greedy(words, width):
 
 
 def wrapped(text, width):
-    """At most two lines; the full text is on the page and in the chart's description."""
+    """The whole text in lines of at most `width` characters: a label that
+    ended in "…" would leave a reader guessing."""
     words = text.split()
     if " ".join(words) == text and "-" not in text and all(len(word) <= width for word in words):
-        lines = greedy(words, width)  # what textwrap makes of such a text, in a fraction of the time
-    else:
-        lines = textwrap.wrap(text, width) or [""]
-    if len(lines) > 2:
-        lines = [lines[0], textwrap.shorten(" ".join(lines[1:]), width, placeholder=" …")]
-    return tuple(lines)
+        return tuple(greedy(words, width))  # what textwrap makes of such a text, in a fraction of the time
+    return tuple(textwrap.wrap(text, width) or [""])
 
 
 def n(value):
@@ -142,11 +142,15 @@ def chart(events):
             f'<line class="tick" x1="{AXIS_X - 5}" y1="{at}" x2="{AXIS_X}" y2="{at}"/>'
             f'<text class="tick-label" x="{AXIS_X - 12}" y="{at}" dy="4">{day:%b %Y}</text>'
         )
+    # Events close in time would overlap: each label starts below the last
+    # one, joined to its mark by a leader line. Each mark and label is a link
+    # to the event on the page, reached by keyboard like any other.
     next_free = TOP
     for event in dated:
         start, end = scale.extent(event)
         middle = (start + end) / 2 if event.date_precision == DatePrecision.MONTH else scale.at(event.date)
         centre = y(middle)
+        parts.append(f'<a class="chart-event" href="#{escape(event.anchor)}">')
         parts.append(mark(event, centre, y(start), y(end)))
         top = max(centre - 5, next_free)
         if top - (centre - 5) > 2:
@@ -154,17 +158,20 @@ def chart(events):
         date_class = "date-label approximate" if event.date_precision == DatePrecision.APPROXIMATE else "date-label"
         lines = [(date_class, line, DATE_LINE) for line in wrapped(event.date_display, DATE_CHARS)]
         lines += [("headline-label", line, HEADLINE_LINE) for line in wrapped(event.headline, HEADLINE_CHARS)]
-        baseline = top + 11
+        baseline = top + 13
         for css_class, text, height in lines:
             parts.append(f'<text class="{css_class}" x="{LABEL_X}" y="{n(baseline)}">{escape(text)}</text>')
             baseline += height
-        next_free = baseline - 11 + LABEL_GAP
+        parts.append("</a>")
+        next_free = baseline - 13 + LABEL_GAP
     height = math.ceil(max(TOP + length, next_free) + TOP)
     title = f"When the events happened, {months[0]:%B %Y} to {(scale.end - datetime.timedelta(days=1)):%B %Y}"
     description = " ".join(f"{event.date_display}: {event.headline}." for event in dated)
     head = (
-        f'<svg class="timeline-chart" viewBox="0 0 {WIDTH} {height}" role="img" '
-        'aria-labelledby="chart-title chart-desc">'
+        # A group, not an image: an image's children are hidden from screen
+        # readers, and the chart's links must reach them.
+        f'<svg class="timeline-chart" viewBox="0 0 {WIDTH} {height}" role="group" '
+        'aria-labelledby="chart-title" aria-describedby="chart-desc">'
         f'<title id="chart-title">{escape(title)}</title><desc id="chart-desc">{escape(description)}</desc>'
     )
     svg = head + "\n".join(parts) + "</svg>"
