@@ -196,12 +196,13 @@ def test_the_statements_the_articles_print_are_recorded_in_every_wording(seed, e
     assert all(quote.speech == Speech.REPORTED for quote in wordings)
 
 
-def test_the_ministrys_confirmation_is_on_the_page_in_four_wordings_from_three_independent_sources(client, seed):
+def test_the_ministrys_confirmation_is_on_the_page_in_four_wordings_from_two_independent_sources(client, seed):
     section = event_html(page(client, seed), "ministry-confirms-block-in-court")
     first = Quote.objects.get(slug="blocked-around-election")
     start = section.index(f'id="{first.anchor}"')
     assert "around the time of February’s election on national security concerns" in section[start:]
-    assert section[start:].index("Reported in 4 wordings by 4 sources (3 independent): compare them") < (
+    # The wire's translation and the report that appears to copy it are not independent of it.
+    assert section[start:].index("Reported in 4 wordings by 4 sources (2 independent): compare them") < (
         section[start:].index("around the February election time")
     )
 

@@ -35,7 +35,18 @@ from django.db import transaction
 from django.utils import dateformat, timezone
 
 from tracker.diffs import Segment, word_diff
-from tracker.models import Change, ChangeAction, Edit, Event, Quote, Source, Status, Story, chronological_key
+from tracker.models import (
+    Change,
+    ChangeAction,
+    Derivation,
+    Edit,
+    Event,
+    Quote,
+    Source,
+    Status,
+    Story,
+    chronological_key,
+)
 
 # A story published with more events lists this many by name, and how many in all.
 LISTED_EVENTS = 20
@@ -80,6 +91,7 @@ def version(kind, record, links=None):
                 "Headline": record.headline,
                 "Description": record.description,
                 "Sources disagree": record.disagreement,
+                "Sources' accounts": record.accounts_text,
                 "Correction": record.correction,
             },
             cites=tuple(sorted(links.get(record.history_id, ()))) if links is not None else (),
@@ -112,8 +124,18 @@ def version(kind, record, links=None):
             "Address": record.url,
             "Archived text": record.text,
             "Notes": record.notes,
+            "Derivation": derivation(record),
         },
     )
+
+
+def derivation(record):
+    """How a source's record says it derives from another, as readers are told."""
+    if record.derived_from_id is None:
+        return ""
+    if record.derivation == Derivation.SUSPECTED:
+        return f"Appears to be based on another source: {record.derivation_reason}"
+    return "Derived from another source"
 
 
 def links_of(event_records):

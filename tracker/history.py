@@ -100,8 +100,9 @@ class History(HistoricalRecords):
             if record is None:
                 record_change(instance)
             else:
-                for m2m_model in self.m2m_models.values():
-                    m2m_model.objects.filter(history=record).delete()
+                # simple-history keeps every model's link tables in one dict: only this model's.
+                for field in self.get_m2m_fields_from_model(type(instance)):
+                    self.m2m_models[field].objects.filter(history=record).delete()
                 self.create_historical_record_m2ms(record, instance)
 
     def _record_other_side(self, instance, action, attr, pk_set, model):

@@ -2,15 +2,17 @@
 that reported them and the words people said."""
 
 import datetime
+import textwrap
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.text import slugify
 
-from tracker.history import History
+from tracker.history import History, record_change
 from tracker.locking import Versioned
 from tracker.passages import not_verbatim_message
 from tracker.provenance import normalise_text
@@ -176,13 +178,20 @@ class SourceKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class Derivation(models.TextChoices):
+    CONFIRMED = "confirmed", "Confirmed"
+    SUSPECTED = "suspected", "Suspected"
+
+
 class SourceQuerySet(models.QuerySet):
     def published(self):
-        """Sources the public may see: those cited by something the public may see."""
+        """Sources the public may see: those cited by something the public may see
+        (an event, a quote, or an account of a disagreement under an event)."""
         # Asked per source, so a source's own links are read, not every public event's.
         cited = Event.objects.published().filter(sources=models.OuterRef("pk"))
         quoted = Quote.objects.published().filter(source=models.OuterRef("pk"))
-        return self.filter(models.Exists(cited) | models.Exists(quoted))
+        accounted = Event.objects.published().filter(accounts__sources=models.OuterRef("pk"))
+        return self.filter(models.Exists(cited) | models.Exists(quoted) | models.Exists(accounted))
 
 
 class SourceManager(models.Manager.from_queryset(SourceQuerySet)):
@@ -214,6 +223,20 @@ class Source(Versioned):
         related_name="derivatives",
         help_text="The source this one copies, syndicates or translates. It is then not independent.",
     )
+    derivation = models.CharField(
+        max_length=10,
+        choices=Derivation,
+        default=Derivation.CONFIRMED,
+        help_text="Only with Derived from. Confirmed: the source says so (a credit, a translation notice), or it is "
+        "plain. Suspected: it reads as a copy but does not say so; readers see “appears to be based on” and your "
+        "reason. Either way it is not counted as independent.",
+    )
+    derivation_reason = models.TextField(
+        "reason",
+        blank=True,
+        help_text="Public, and required for a suspected derivation: what shows it, e.g. 'Follows the Reuters report "
+        "paragraph by paragraph and repeats its wording, without attribution.'",
+    )
     notes = models.TextField(blank=True, help_text="Provenance notes for editors and readers.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -226,6 +249,13 @@ class Source(Versioned):
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=SourceKind.values), name="source_kind_valid"),
             models.CheckConstraint(condition=~Q(derived_from=models.F("pk")), name="source_not_derived_from_itself"),
+            models.CheckConstraint(condition=Q(derivation__in=Derivation.values), name="source_derivation_valid"),
+            # That it names its original is clean()'s to check: a fixture may
+            # hold a copy before the original it names, loaded after it.
+            models.CheckConstraint(
+                condition=~Q(derivation=Derivation.SUSPECTED) | ~Q(derivation_reason=""),
+                name="source_suspected_derivation_has_a_reason",
+            ),
         ]
         permissions = [("publish_source", "Can change a source that readers can see")]
 
@@ -247,7 +277,22 @@ class Source(Versioned):
     def natural_key(self):
         return (self.slug,)
 
+    @property
+    def is_suspected_copy(self):
+        """Derived from another source, on the evidence of its text rather than its own word."""
+        return self.derived_from_id is not None and self.derivation == Derivation.SUSPECTED
+
     def clean(self):
+        if self.derivation == Derivation.SUSPECTED and self.derived_from_id is None:
+            raise ValidationError({"derived_from": "Choose the source this one appears to be based on."})
+        if self.derivation == Derivation.SUSPECTED and not self.derivation_reason.strip():
+            raise ValidationError(
+                {"derivation_reason": "Say why you suspect it is based on the other source: readers see the reason."}
+            )
+        if self.derivation_reason.strip() and self.derived_from_id is None:
+            raise ValidationError(
+                {"derivation_reason": "A reason explains a derivation: choose Derived from, or leave the reason empty."}
+            )
         ancestor, seen = self.derived_from, {self.pk}
         while ancestor is not None:
             if ancestor.pk in seen:
@@ -335,7 +380,16 @@ class Event(Publishable):
     is_key = models.BooleanField("key event", default=False, help_text="Key events are listed at the top of the story.")
     sources = models.ManyToManyField(Source, related_name="events", help_text="Every source that reports this event.")
     disagreement = models.TextField(
-        blank=True, help_text="Where sources disagree about this event, say how, naming them."
+        "note on the disagreement",
+        blank=True,
+        help_text="Public. Give each source's version of a disputed detail as an account below; "
+        "here only what readers need besides, naming the sources.",
+    )
+    accounts_text = models.TextField(
+        "sources' accounts",
+        blank=True,
+        help_text="Kept by the accounts themselves, one line each, so the event's history and the changelog "
+        "show their changes. Not edited here.",
     )
     correction = models.TextField(
         "correction note",
@@ -385,6 +439,9 @@ class Event(Publishable):
             self.corrected_at = None
         elif self._state.adding or not Event._base_manager.filter(pk=self.pk, correction=self.correction).exists():
             self.corrected_at = timezone.now()  # a new note dates the correction it describes
+        if not self._state.adding:
+            # As the accounts stand, whatever this copy held (a revert restores an old version's text).
+            self.accounts_text = accounts_text(self.pk)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -531,6 +588,217 @@ class Quote(Publishable):
         base = slugify(self.speaker)[:100] or "quote"
         taken = set(Quote.objects.filter(event_id=self.event_id).values_list("slug", flat=True))
         return next(s for s in (base, *(f"{base}-{n}" for n in range(2, len(taken) + 3))) if s not in taken)
+
+
+# --- Account -----------------------------------------------------------------
+
+
+class AccountManager(models.Manager):
+    def get_by_natural_key(self, story_slug, event_slug, slug):
+        return self.get(event__story__slug=story_slug, event__slug=event_slug, slug=slug)
+
+
+class Account(Versioned):
+    """One version of a detail its sources disagree about, and the sources that give it.
+
+    An account is part of its event: readers see it when they see the event,
+    it is edited on the event's form, and who may change the event may change
+    it. Every change to an account is a change of the event too (its
+    `accounts_text`, below), so the event's history and the changelog show it.
+    """
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="accounts")
+    slug = models.SlugField(
+        max_length=120, blank=True, help_text="Unique within the event. Left blank, it is made from the version."
+    )
+    detail = models.CharField(
+        "disputed detail",
+        max_length=200,
+        help_text="What the sources disagree about, in the same words for each of its accounts, "
+        "e.g. 'When the block began'.",
+    )
+    says = models.CharField(
+        "version",
+        max_length=300,
+        help_text="This version in words, in the source's own where you quote them, e.g. 'Since 17 February'.",
+    )
+    sources = models.ManyToManyField(Source, related_name="accounts", help_text="Every source that gives this version.")
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Accounts are listed in this order, lowest first; equal ones in the order added."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AccountManager()
+    history = History(m2m_fields=[sources])
+
+    class Meta:
+        ordering = ["event", "position", "created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "slug"], name="account_slug_unique_in_event"),
+            models.CheckConstraint(condition=~Q(detail="") & ~Q(says=""), name="account_has_detail_and_version"),
+        ]
+        # None of its own: who may change the event may change its accounts.
+        default_permissions = ()
+
+    def __str__(self):
+        return f"{self.detail}: {self.says}"
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = self._free_slug()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return self.event.get_absolute_url()
+
+    def natural_key(self):
+        return (*self.event.natural_key(), self.slug)
+
+    natural_key.dependencies = ["tracker.event", "tracker.source"]
+
+    def _free_slug(self):
+        base = slugify(self.says)[:60].rstrip("-") or "account"
+        taken = set(Account.objects.filter(event_id=self.event_id).values_list("slug", flat=True))
+        return next(s for s in (base, *(f"{base}-{n}" for n in range(2, len(taken) + 3))) if s not in taken)
+
+
+# The accounts readers see: those that cite a source. Sources undated last, as on the story page.
+ACCOUNT_ORDER = ("account__position", "account__created_at", "account_id")
+CITATION_ORDER = (models.F("source__published_on").asc(nulls_last=True), "source__slug")
+
+
+def account_citations(events):
+    """The accounts of these events that cite a source, in order, each with
+    `source_ids`, the sources it cites: one query for them all."""
+    links = Account.sources.through.objects.filter(account__event__in=events).select_related("account")
+    accounts = {}
+    for link in links.order_by(*ACCOUNT_ORDER, *CITATION_ORDER):
+        account = accounts.get(link.account_id)
+        if account is None:
+            account = accounts[link.account_id] = link.account
+            account.source_ids = []
+        account.source_ids.append(link.source_id)
+    return list(accounts.values())
+
+
+def accounts_text(event_id):
+    """An event's accounts as readers see them, one line each: what the event's
+    history records of them ("When the block began: Since 17 February (name; name)")."""
+    links = (
+        Account.sources.through.objects.filter(account__event_id=event_id)
+        .select_related("account", "source")
+        .defer("source__text", "source__notes", "source__derivation_reason")
+        .order_by(*ACCOUNT_ORDER, *CITATION_ORDER)
+    )
+    lines = {}
+    for link in links:
+        lines.setdefault(link.account_id, (link.account, []))[1].append(str(link.source))
+    return "\n".join(f"{account.detail}: {account.says} ({'; '.join(names)})" for account, names in lines.values())
+
+
+# Every change to an account is a change of its event, recorded as links are
+# (tracker.history): made with the event's own save in the same edit (the
+# event's form with its account rows), it completes the record that save
+# wrote; made on its own, it saves the event, a new version and a record. The
+# event's row and its records carry the accounts as text, so its history,
+# the changelog and a fixture reload compare them as any other field.
+
+
+def show_accounts(event_id, account_id, quietly=False):
+    """Bring the event's `accounts_text` up to date after a change to the
+    account `account_id`; `quietly` (a fixture load, which records each
+    object itself once all are loaded) only the event's row. Returns the
+    event's version and text when they changed, else None."""
+    rows = Event._base_manager.filter(pk=event_id)
+    stored, text = rows.values_list("accounts_text", flat=True).first(), accounts_text(event_id)
+    if stored is None or stored == text:
+        return None  # the event is gone, or readers see no difference
+    if quietly:
+        rows.update(accounts_text=text)
+        return None
+    change = Account.history.filter(id=account_id).values_list("edit_id", flat=True).first()
+    latest = Event.history.filter(id=event_id).first()
+    if change is not None and latest is not None and latest.edit_id == change and latest.history_type != "-":
+        # The event's save in this edit wrote its record already (and told the page cache).
+        rows.update(accounts_text=text)
+        Event.history.filter(history_id=latest.history_id).update(accounts_text=text)
+        return latest.version, text
+    event = rows.get()
+    event.save()  # a new version, recorded with the text; the page cache hears of it as of any save
+    return event.version, event.accounts_text
+
+
+def _shown(account, event_id=None, quietly=False):
+    event_id = event_id or account.event_id
+    changed = show_accounts(event_id, account.pk, quietly)
+    if changed is not None and Account._meta.get_field("event").is_cached(account) and account.event_id == event_id:
+        # The caller's copy of the event is the current version again, as after a change of its links.
+        account.event.version, account.event.accounts_text = changed
+
+
+def _event_saved_raw(sender, instance, raw, **kwargs):
+    # A fixture sets every field it holds, and leaves the others at their defaults.
+    if raw and instance.pk is not None:
+        instance.accounts_text = accounts_text(instance.pk)
+
+
+def _account_moving(sender, instance, raw, **kwargs):
+    instance._moved_from = None
+    if not instance._state.adding and instance.pk is not None:
+        before = Account._base_manager.filter(pk=instance.pk).values_list("event_id", flat=True).first()
+        instance._moved_from = before if before != instance.event_id else None
+
+
+def _account_saved(sender, instance, raw, **kwargs):
+    moved_from = instance.__dict__.pop("_moved_from", None)
+    if moved_from is not None:
+        _shown(instance, moved_from, quietly=raw)
+    _shown(instance, quietly=raw)
+
+
+def _account_deleted(sender, instance, origin=None, **kwargs):
+    # Deleted with its event (or story), it is part of that deletion.
+    alone = isinstance(origin, Account) or (isinstance(origin, models.QuerySet) and origin.model is Account)
+    if alone:
+        _shown(instance)
+
+
+def _account_sources_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    if reverse and action == "pre_clear":
+        instance._accounts_cleared = set(instance.accounts.values_list("pk", flat=True))
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    quietly = hasattr(instance, "skip_history_when_saving")  # a fixture load
+    if not reverse:
+        _shown(instance, quietly=quietly)
+        return
+    pks = instance.__dict__.pop("_accounts_cleared", set()) if action == "post_clear" else pk_set
+    for account in Account._base_manager.filter(pk__in=pks).order_by("pk"):
+        _shown(account, quietly=quietly)
+
+
+def _note_citing_accounts(sender, instance, **kwargs):
+    instance._citing_accounts = list(instance.accounts.order_by("pk"))
+
+
+def _record_uncited_accounts(sender, instance, **kwargs):
+    # Deleting a source drops it from the accounts citing it without any m2m
+    # signal; their histories and their events' must still show it.
+    for account in instance.__dict__.pop("_citing_accounts", []):
+        record_change(account, textwrap.shorten(f"Source deleted: {instance}", 100, placeholder="…"))
+        _shown(account)
+
+
+pre_save.connect(_event_saved_raw, sender=Event, dispatch_uid="tracker.models.event_raw")
+pre_save.connect(_account_moving, sender=Account, dispatch_uid="tracker.models.account_moving")
+post_save.connect(_account_saved, sender=Account, dispatch_uid="tracker.models.account_saved")
+post_delete.connect(_account_deleted, sender=Account, dispatch_uid="tracker.models.account_deleted")
+m2m_changed.connect(
+    _account_sources_changed, sender=Account.sources.through, dispatch_uid="tracker.models.account_sources"
+)
+pre_delete.connect(_note_citing_accounts, sender=Source, dispatch_uid="tracker.models.note_accounts")
+post_delete.connect(_record_uncited_accounts, sender=Source, dispatch_uid="tracker.models.uncited_accounts")
 
 
 # --- Edits and the changelog -------------------------------------------------

@@ -53,7 +53,9 @@ def folded(text):
 def roots(sources):
     """{source id: the id of the original at the end of its `derived_from`
     chain} for these loaded sources (a translation of a wire copy leads back
-    to the wire copy; an original leads to itself). Parents not among them are
+    to the wire copy; an original leads to itself). A suspected derivation is
+    followed as a confirmed one is: a source that reads as a copy is not
+    counted as independent confirmation either. Parents not among them are
     looked up a generation per query: as many queries as the longest chain is
     long, however many sources. A source in a cycle (the form forbids one; the
     database alone does not) has no original and counts as its own."""

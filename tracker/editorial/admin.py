@@ -21,16 +21,18 @@ from tracker.editorial.forms import (
     SAVE_DRAFT,
     SUBMIT,
     WITHDRAW,
+    AccountForm,
     EditorialForm,
     InlineEditorialForm,
     SourceForm,
     for_request,
     pressed,
+    source_refusal,
 )
 from tracker.editorial.permissions import deny, log_denial, may_publish, refusal
 from tracker.history import deletion_conflict_message, page_deltas
 from tracker.locking import StaleEdit
-from tracker.models import Event, Quote, Source, Status, Story, count_of
+from tracker.models import Account, Event, Quote, Source, Status, Story, count_of
 
 VERSION_FIELDSET = (None, {"fields": ["version"], "classes": ["hidden"]})
 
@@ -273,7 +275,7 @@ class EditorialAdmin(CheckedAutocompleteFields, SimpleHistoryAdmin):
             if deleted.instance.pk is None:
                 continue
             stored = formset.model._base_manager.filter(pk=deleted.instance.pk).first()
-            if stored is not None and (reason := refusal(request.user, formset.model, stored)):
+            if stored is not None and (reason := deleted.refusal(stored, None)):
                 deny(request, f"delete {formset.model._meta.label} {stored.pk}", reason)
         super().save_formset(request, form, formset, change)
 
@@ -398,6 +400,35 @@ class QuoteInline(EditorialInline, admin.StackedInline):
         css = {"all": ["tracker/admin/quote-picker.css"]}
 
 
+class AccountInline(EditorialInline, admin.TabularInline):
+    """Each source's version of a detail the sources disagree about, on the
+    event's form. An account is part of its event, with no status or
+    permissions of its own: who may change the event may change its accounts,
+    and readers see them when they see the event."""
+
+    model = Account
+    form = AccountForm
+    fields = ["detail", "says", "sources", "position", "slug"]
+    readonly_fields = []
+    autocomplete_fields = ["sources"]
+    verbose_name_plural = "sources' accounts of a disputed detail"
+    view_on_site = False  # an account is read on its event
+    extra = 0
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("tracker.view_event") or self.has_change_permission(request, obj)
+
+    def has_add_permission(self, request, obj):
+        return self.has_change_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        may_change = request.user.has_perm("tracker.change_event")
+        return may_change and (obj is None or refusal(request.user, Event, obj) is None)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_change_permission(request, obj)
+
+
 class PublicationFilter(admin.SimpleListFilter):
     title = "publication"
     parameter_name = "publication"
@@ -488,7 +519,7 @@ class EventAdmin(preview.PreviewLinks, EditorialAdmin):
     ]
     correction_fieldset = ("Correction", {"fields": ["correction"]})
     readonly_fields = ["publication"]
-    inlines = [QuoteInline]
+    inlines = [QuoteInline, AccountInline]
     actions = [publish, unpublish]
 
     def get_fieldsets(self, request, obj=None):
@@ -524,7 +555,7 @@ class SourceAdmin(EditorialAdmin):
     fieldsets = [
         (None, {"fields": ["headline", "slug", ("outlet", "byline"), ("published_on", "kind", "language"), "url"]}),
         ("Archived text", {"fields": ["text", "text_file"]}),
-        ("Provenance", {"fields": ["derived_from", "notes"]}),
+        ("Provenance", {"fields": ["derived_from", "derivation", "derivation_reason", "notes"]}),
     ]
     delete_selected_confirmation_template = "admin/tracker/source/delete_selected_confirmation.html"
 
@@ -532,9 +563,18 @@ class SourceAdmin(EditorialAdmin):
         text = self.admin_site.admin_view(admin_views.source_text(self))
         return [path("<path:object_id>/text/", text, name="tracker_source_text"), *super().get_urls()]
 
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or source_refusal(request.user, obj) is None)
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or source_refusal(request.user, obj) is None)
+
     def get_deleted_objects(self, objs, request):
-        """Refuse, as for a source quotes are taken from, to leave an event
-        citing no source: every event is attributed to those who reported it."""
+        """Refuse, as for a source quotes are taken from, to leave an event or
+        an account of a disagreement citing no source: every event and every
+        account is attributed to those who reported it."""
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         doomed = [source.pk for source in objs]
         cited_elsewhere = Event.sources.through.objects.exclude(source__in=doomed).values("event")
@@ -542,6 +582,12 @@ class SourceAdmin(EditorialAdmin):
         for event in orphans.order_by("pk"):
             link = reverse("admin:tracker_event_change", args=[event.pk])
             protected.append(format_html('Event: <a href="{}">{}</a> cites no other source', link, event))
+        given_elsewhere = Account.sources.through.objects.exclude(source__in=doomed).values("account")
+        accounts = Account.objects.filter(sources__in=doomed).exclude(pk__in=given_elsewhere).distinct()
+        for account in accounts.select_related("event").order_by("pk"):
+            link = reverse("admin:tracker_event_change", args=[account.event_id])
+            named = format_html('Account “{}” of event <a href="{}">{}</a>', account, link, account.event)
+            protected.append(format_html("{} cites no other source", named))
         return deleted, counts, perms_needed, protected
 
 

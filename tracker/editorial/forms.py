@@ -11,10 +11,10 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.html import format_html
 
-from tracker.editorial.permissions import log_denial, may_publish, refusal
+from tracker.editorial.permissions import REFUSED_LIVE, log_denial, may_publish, refusal
 from tracker.history import completing_record, conflict_message, differences, record_of_version
 from tracker.locking import current_version
-from tracker.models import Status
+from tracker.models import Account, Event, Source, Status
 
 
 class NotAChange:
@@ -162,13 +162,17 @@ class EditorialForm(forms.ModelForm):
             self.instance.version = based_on
         status = self.requested_status(cleaned_data)
         if self.changes_something():
-            reason = refusal(self.user, model, stored, status)
+            reason = self.refusal(stored, status)
             if reason:
                 log_denial(self.user, f"save {model._meta.label} {self.instance.pk or '(new)'}", reason)
                 raise ValidationError(reason)
         if status is not None and "status" not in self.fields:
             self._apply_status(status, cleaned_data)
         return cleaned_data
+
+    def refusal(self, stored, status):
+        """Why this form's user may not save it (tracker.editorial.permissions), or None."""
+        return refusal(self.user, self._meta.model, stored, status)
 
     def _rebase(self, stored, based_on):
         """Redisplay a refused change form on the current version, losing none
@@ -271,6 +275,16 @@ class InlineEditorialForm(EditorialForm):
         return changed or (not self.instance._state.adding and self.publishing)
 
 
+class AccountForm(EditorialForm):
+    """An account row on its event's form. An account is part of its event:
+    it has no status of its own, readers see it when they see the event, and
+    changing it is changing the event, which needs the event's permissions."""
+
+    def refusal(self, stored, status):
+        event = Event._base_manager.filter(pk=self.instance.event_id).first() if self.instance.event_id else None
+        return refusal(self.user, Event, event)
+
+
 def for_request(form_class, request):
     """`form_class` bound to the person saving with it and the button they pressed."""
     return type(form_class.__name__, (form_class,), {"user": request.user, "action": pressed(request.POST)})
@@ -289,6 +303,27 @@ def too_long_to_post(text):
     together may post DATA_UPLOAD_MAX_MEMORY_SIZE bytes at most (2.5 MB)."""
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     return limit is not None and len(text.encode()) > limit - OTHER_FIELDS_BYTES
+
+
+def cited_by_live_accounts(source):
+    """Whether an account under a published event of a published or scheduled
+    story cites `source`, or a source derived from it however far down the
+    chain (permissions.source_is_live counts the events and quotes that do)."""
+    chain, level = {source.pk}, {source.pk}
+    while level:
+        level = set(Source.objects.filter(derived_from__in=level).values_list("pk", flat=True)) - chain
+        chain |= level
+    live = Account.objects.filter(event__status=Status.PUBLISHED, event__story__status=Status.PUBLISHED)
+    return live.filter(sources__in=chain).exists()
+
+
+def source_refusal(user, stored):
+    """Why `user` may not change or delete the source `stored`: refusal(), and
+    for a source that only accounts of a disagreement show readers, the same."""
+    reason = refusal(user, Source, stored)
+    if reason is None and stored is not None and not may_publish(user, Source) and cited_by_live_accounts(stored):
+        return REFUSED_LIVE
+    return reason
 
 
 class SourceForm(EditorialForm):
@@ -326,6 +361,9 @@ class SourceForm(EditorialForm):
                 f"This text ({filesizeformat(len(self.instance.text.encode()))}) is longer than a form can send "
                 "back, so it cannot be edited here: to change it, upload the corrected text as a file below."
             )
+
+    def refusal(self, stored, status):
+        return source_refusal(self.user, stored)
 
     def clean_text_file(self):
         upload = self.cleaned_data.get("text_file")

@@ -12,7 +12,7 @@ from django.utils import dateformat, timezone
 from django.utils.html import escape, format_html, format_html_join
 
 from tracker import parts, provenance
-from tracker.models import DatePrecision, Event, Quote, Source, Story
+from tracker.models import DatePrecision, Event, Quote, Source, Story, account_citations
 from tracker.public.structured_data import absolute
 from tracker.public.updates import with_last_updated
 
@@ -28,9 +28,10 @@ def _json(data):
 
 
 def story_json(request, slug):
-    """A page of the story's events, with their statements and the sources they
-    cite, as documented in docs/data.md; five queries whatever the page, and one
-    more per generation of originals that the page does not cite.
+    """A page of the story's events, with their statements, the accounts of what
+    their sources disagree about and the sources they cite, as documented in
+    docs/data.md; six queries whatever the page, and one more per generation of
+    originals that the page does not cite.
 
     Pages count from the story's first event, so a page keeps its events as new
     ones are added; `?page=` follows the story page's rule (tracker.parts), so
@@ -76,14 +77,16 @@ def story_json(request, slug):
 
 
 def _cite(events):
-    """The sources these events and their quotes cite, by id, each with `root_id`
-    (provenance.roots) and `public_original`; each event gets `cited`, its own
-    sources, and each quote its source.
+    """The sources these events, their quotes and their accounts cite, by id,
+    each with `root_id` (provenance.roots) and `public_original`; each event
+    gets `cited`, its own sources, and `shown_accounts`, each quote its source.
 
     An original is named only when the public may see it (Source.objects.published()),
     wherever it is cited: never one known only to drafts, and the same on every page."""
     links = list(Event.sources.through.objects.filter(event__in=events).values_list("event_id", "source_id"))
+    accounts = account_citations(events)
     ids = {source for _, source in links} | {quote.source_id for event in events for quote in event.quotes.all()}
+    ids |= {source for account in accounts for source in account.source_ids}
     public_original = Source.objects.published().filter(pk=OuterRef("derived_from")).values("slug")
     sources = {s.pk: s for s in Source.objects.filter(pk__in=ids).annotate(public_original=Subquery(public_original))}
     for source, root in provenance.roots(list(sources.values())).items():
@@ -91,8 +94,13 @@ def _cite(events):
     cites = {}
     for event, source in links:
         cites.setdefault(event, []).append(sources[source])
+    shown = {}
+    for account in accounts:
+        account.cited = [sources[source] for source in account.source_ids]
+        shown.setdefault(account.event_id, []).append(account)
     for event in events:
         event.cited = sorted(cites.get(event.pk, []), key=_in_order)
+        event.shown_accounts = shown.get(event.pk, [])
         for quote in event.quotes.all():
             quote.source = sources[quote.source_id]
     return sources
@@ -114,6 +122,14 @@ def _event(event):
         "headline": event.headline,
         "description": event.description,
         "disagreement": event.disagreement,
+        "accounts": [
+            {
+                "detail": account.detail,
+                "version": account.says,
+                "sources": [source.slug for source in sorted(account.cited, key=_in_order)],
+            }
+            for account in event.shown_accounts
+        ],
         "correction": {"note": event.correction, "corrected_at": event.corrected_at.isoformat()}
         if event.correction
         else None,
@@ -158,6 +174,8 @@ def _source(source):
         "language": source.language,
         "independent": source.derived_from_id is None,
         "derived_from": source.public_original,
+        "derivation": source.derivation if source.derived_from_id else None,
+        "derivation_reason": source.derivation_reason if source.derived_from_id else "",
         "text": source.text,
     }
 
@@ -197,10 +215,16 @@ def _slide(event):
 
 def event_html(event):
     """An event's description, disagreement and sources as HTML for other sites'
-    software (TimelineJS, feed readers); every field is escaped."""
+    software (TimelineJS, feed readers); every field is escaped. The accounts
+    of a disagreement come from the event's own row (`accounts_text`), so a
+    feed of many events reads no more rows for them."""
     parts = [format_html("<p>{}</p>", event.description)] if event.description else []
+    accounts = event.accounts_text.splitlines()
+    if accounts:
+        listed = format_html_join("", "<li>{}</li>", ((account,) for account in accounts))
+        parts.append(format_html("<p>Sources disagree:</p><ul>{}</ul>", listed))
     if event.disagreement:
-        parts.append(format_html("<p>Sources disagree: {}</p>", event.disagreement))
+        parts.append(format_html("<p>{}: {}</p>", "Note" if accounts else "Sources disagree", event.disagreement))
     if event.correction:
         when = dateformat.format(timezone.localtime(event.corrected_at), "j F Y")
         parts.append(format_html("<p>Corrected {}: {}</p>", when, event.correction))

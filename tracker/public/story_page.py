@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404
 from markupsafe import Markup, escape
 
 from tracker import parts, provenance
-from tracker.models import Event, Quote, Source, SourceKind, Story
+from tracker.models import Event, Quote, Source, SourceKind, Story, account_citations
 from tracker.public import updates
 from tracker.public.templating import source_title, url
 
@@ -32,7 +32,7 @@ def fields(model, leaving):
 # workflow state (status, version) the querysets have already applied; the
 # story keeps its status, which Story.is_published() reads.
 STORY_FIELDS = fields(Story, leaving=["version"])
-EVENT_FIELDS = fields(Event, leaving=["version", "status"])
+EVENT_FIELDS = fields(Event, leaving=["version", "status", "accounts_text"])  # the accounts are loaded whole
 QUOTE_FIELDS = ["event", "slug", "text", "speaker", "speaker_role", "speech", "source", "variant_of", "updated_at"]
 # Archived texts are long and the story page shows none of them: not loaded.
 LONG_TEXT = ["text", "notes"]
@@ -89,8 +89,9 @@ class Timeline:
 
     @classmethod
     def loaded(cls, story, events, links=None, quotes=None):
-        """A timeline of `events`, with the sources they cite and their published
-        quotes loaded and worked out; `links`, the (event id, source id) pairs of
+        """A timeline of `events`, with the sources they cite, their published
+        quotes and the accounts of what their sources disagree about loaded and
+        worked out (each event's `shown_accounts`, one query for them all); `links`, the (event id, source id) pairs of
         what the events cite, when the caller has them already; `quotes`, the
         events' quotes to show instead of their published ones (the staff
         preview's, drafts included), in the order they were recorded. Each
@@ -102,7 +103,9 @@ class Timeline:
         if quotes is None:
             quotes = Quote.objects.live().filter(event__in=list(by_pk)).only(*QUOTE_FIELDS).order_by("created_at", "pk")
         links, quotes = list(links), list(quotes)
+        accounts = account_citations(list(by_pk))
         ids = {source for _, source in links} | {quote.source_id for quote in quotes}
+        ids |= {source for account in accounts for source in account.source_ids}
         # Undated sources last, the same on every database; each event lists
         # its sources in the same order, by their numbers.
         sources = sorted(cited_sources(ids), key=lambda s: (s.published_on is None, s.published_on, s.slug))
@@ -125,13 +128,16 @@ class Timeline:
         for source in sources:
             source.parent = cited.get(source.derived_from_id) or elsewhere.get(source.derived_from_id)
         for event in events:
-            event.cited_sources, event.published_quotes = [], []
+            event.cited_sources, event.published_quotes, event.shown_accounts = [], [], []
         for event, source in sorted(links, key=lambda link: cited[link[1]].number):
             by_pk[event].cited_sources.append(cited[source])
         for quote in quotes:
             quote.event, quote.source = by_pk[quote.event_id], cited[quote.source_id]
             quote.citation = quote.source.citation
             quote.event.published_quotes.append(quote)
+        for account in accounts:
+            account.cited_sources = sorted((cited[source] for source in account.source_ids), key=lambda s: s.number)
+            by_pk[account.event_id].shown_accounts.append(account)
         for event in events:
             event.independent_sources = provenance.independent_count(event.cited_sources)
             event.statements = provenance.statements(event.published_quotes)

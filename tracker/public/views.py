@@ -1,13 +1,14 @@
 """Public pages. Every query starts from a published() queryset, or from a
 live() one under a story found through it, so drafts never reach a reader."""
 
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.text import Truncator
 
 from tracker import parts
-from tracker.models import Event, Source, Story
+from tracker.models import Account, Event, Source, Story
 from tracker.public import chart, highlighting, share_image, structured_data, updates
 from tracker.public.story_page import Timeline
 
@@ -70,7 +71,10 @@ def source_detail(request, pk):
     Template: tracker/source_detail.html."""
     source = get_object_or_404(Source.objects.published().select_related("derived_from"), pk=pk)
     quotes = list(source.quotes.published().select_related("event__story"))
-    events = Event.objects.published().filter(sources=source).select_related("story")
+    # The events it is cited for, by the event itself or in an account of what the sources disagree about.
+    cited = Event.sources.through.objects.filter(source=source).values("event")
+    accounted = Account.objects.filter(sources=source).values("event")
+    events = Event.objects.published().filter(Q(pk__in=cited) | Q(pk__in=accounted)).select_related("story")
     parent = source.derived_from
     context = {
         "source": source,
