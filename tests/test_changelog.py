@@ -109,6 +109,11 @@ def test_the_seed_story_starts_with_its_publication(client, seed):
     (change,) = story_changes(seed)
     assert change.action == "published"
     assert change.published_event_count == len(change.published_events) == seed.events.live().count()
+    # One publication time, on the changelog as on the story page: the story's own.
+    assert change.when == seed.published_at
+    published = f'datetime="{seed.published_at:%Y-%m-%dT%H:%M:%S}'
+    assert published in page(client, seed)
+    assert published in client.get(seed.get_absolute_url()).content.decode()
 
 
 @pytest.mark.django_db
