@@ -1,5 +1,6 @@
 import datetime
 import fcntl
+import os
 from pathlib import Path
 
 import pytest
@@ -21,10 +22,20 @@ def static_files():
     """Pages are tested as production serves them: hashed, compressed static files.
 
     Parallel runs (bin/test's workers, or two runs at once) collect into the
-    same folder one after another, so that none reads a half-written manifest."""
-    with open(ROOT / ".collectstatic.lock", "w") as lock:
+    same folder one after another, so that none reads a half-written manifest;
+    the workers of one run collect once, the first of them, so that none
+    rewrites the files while another's tests read them."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    done = ROOT / ".collectstatic.lock"
+    with open(done, "a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        lock.seek(0)
+        if run and lock.read() == run:
+            return
         call_command("collectstatic", interactive=False, verbosity=0)
+        lock.seek(0)
+        lock.truncate()
+        lock.write(run or "")
 
 
 @pytest.fixture(autouse=True)
