@@ -35,6 +35,7 @@ from django.db import transaction
 from django.utils import dateformat, timezone
 
 from tracker.diffs import Segment, word_diff
+from tracker.history import latest_records
 from tracker.models import (
     Change,
     ChangeAction,
@@ -154,12 +155,7 @@ def links_of(event_records):
 def latest(model, pks, before=None):
     """{pk: its latest history record} (at or before `before`, when given)."""
     records = model.history.filter(id__in=pks)
-    if before is not None:
-        records = records.filter(history_date__lte=before)
-    found = {}
-    for record in records.order_by("id", "history_date", "history_id"):
-        found[record.id] = record
-    return found
+    return latest_records(records if before is None else records.filter(history_date__lte=before))
 
 
 # --- Recording ---------------------------------------------------------------------
@@ -295,11 +291,7 @@ class StoryEdit:
 
     def state_as_of(self, moment):
         """{(kind, pk): Version} of everything readers of the story saw at `moment`."""
-        events = {}
-        for record in Event.history.filter(story_id=self.story_id, history_date__lte=moment).order_by(
-            "id", "history_date", "history_id"
-        ):
-            events[record.id] = record
+        events = latest_records(Event.history.filter(story_id=self.story_id, history_date__lte=moment))
         links = links_of(events.values())
         state = {}
         for pk, record in events.items():

@@ -115,6 +115,11 @@ class History(HistoricalRecords):
                 record_change(obj)
 
 
+def latest_records(records):
+    """{object id: its latest record} among `records`, a history queryset."""
+    return {record.id: record for record in records.order_by("history_date", "history_id")}
+
+
 def _remember_record(sender, instance, history_instance, **kwargs):
     instance._latest_history = history_instance
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from simple_history.models import DeletedObject, HistoricalRecords
 
 from tracker.editorial.permissions import deny
-from tracker.history import NOT_CONTENT, FieldChange, field_changes
+from tracker.history import NOT_CONTENT, FieldChange, field_changes, latest_records
 from tracker.models import Event, Quote, Source, Story, chronological_key
 
 
@@ -140,11 +140,8 @@ def story_snapshot(story_pk, when):
         return None
     # The events' records as of `when` (not as_of()'s instances: the records
     # hold the links they were saved with).
-    records = {}
-    then = Event.history.filter(story_id=story_pk, history_date__lte=when)
-    for record in then.order_by("history_date", "history_id"):
-        records[record.id] = record
-    records = sorted((r for r in records.values() if r.history_type != "-"), key=chronological_key)
+    records = latest_records(Event.history.filter(story_id=story_pk, history_date__lte=when)).values()
+    records = sorted((r for r in records if r.history_type != "-"), key=chronological_key)
     cited = {record.id: [row.source_id for row in record.sources.all()] for record in records}
     events = [record.instance for record in records]
     quotes = defaultdict(list)
