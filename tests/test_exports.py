@@ -174,6 +174,7 @@ def test_a_machine_translation_and_the_wire_it_translates_count_as_one_independe
         "wordings": [hostile, f"{hostile}-004"],
         "sources": [wire, translation],
         "independent_sources": 1,
+        "claim": None,
     }
     failure = statements["quote-ministry-confirms-block-in-court-failure-to-adhere"]
     # The "Pakistan Implements Social Media Ban" report appears to copy the wire: not independent either.

@@ -63,6 +63,94 @@ class Publishable(Versioned):
         return self.review_requested_at is not None and self.status != Status.PUBLISHED
 
 
+class ClaimStatus(models.TextChoices):
+    """Where a claim stands, as the sources establish it (not the newsroom's verdict)."""
+
+    UNVERIFIED = "unverified", "Unverified"
+    CONFIRMED = "confirmed", "Confirmed"
+    DISPUTED = "disputed", "Disputed"
+    DENIED = "denied", "Denied"
+    RETRACTED = "retracted", "Retracted"
+
+
+CLAIM_STATUS_VALID = models.CheckConstraint(
+    condition=Q(claim_status__in=["", *ClaimStatus.values]), name="%(class)s_claim_status_valid"
+)
+
+
+class Claimed(models.Model):
+    """An event or a statement whose standing an editor can record: confirmed by
+    whom, denied by whom, since when. Blank means nobody assessed it, and readers
+    see nothing rather than a default "unverified" on every line.
+
+    Each change is dated twice: `claim_since` is when it happened as the sources
+    tell it (17 April, the ministry's court submission); `claim_recorded_at` is
+    when it was recorded here. Every earlier status stays in the history records,
+    so the changelog lists each change.
+    """
+
+    claim_status = models.CharField(
+        "status of the claim",
+        max_length=12,
+        choices=ClaimStatus,
+        blank=True,
+        help_text="Leave blank unless the sources establish where it stands.",
+    )
+    claim_basis = models.CharField(
+        "on whose word",
+        max_length=300,
+        blank=True,
+        help_text="Who confirmed, disputed, denied or retracted it, as the sources say, "
+        "e.g. 'by the Interior Ministry in court'.",
+    )
+    claim_since = models.DateField(
+        "status since", null=True, blank=True, help_text="When it took this status, if the sources date it."
+    )
+    claim_recorded_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    CLAIM_FIELDS = ("claim_status", "claim_basis", "claim_since")
+
+    def stamp_claim(self):
+        """Date a new or changed status (called from save); clear the date with the status."""
+        if not self.claim_status:
+            self.claim_basis, self.claim_since, self.claim_recorded_at = "", None, None
+            return
+        stored = type(self)._base_manager.filter(pk=self.pk).values(*self.CLAIM_FIELDS).first() if self.pk else None
+        if stored != {name: getattr(self, name) for name in self.CLAIM_FIELDS}:
+            self.claim_recorded_at = timezone.now()
+
+    def claim_errors(self):
+        """Field errors for an inconsistent status (each model's clean() adds its own)."""
+        errors = {}
+        if not self.claim_status:
+            if self.claim_basis.strip():
+                errors["claim_basis"] = "Choose a status first: this says on whose word it stands."
+            if self.claim_since:
+                errors["claim_since"] = "A date says since when a status holds: choose the status too."
+        elif self.claim_status != ClaimStatus.UNVERIFIED and not self.claim_basis.strip():
+            errors["claim_basis"] = f"Say who {self.get_claim_status_display().lower()} it, as the sources report."
+        return errors
+
+    @property
+    def claim_line(self):
+        """The status in words, as readers see it: "Confirmed by the ministry in court, since 17 April 2024"."""
+        return self.get_claim_status_display() + self.claim_detail if self.claim_status else ""
+
+    @property
+    def claim_detail(self):
+        """What follows the status word: on whose word, and since when."""
+        words = ""
+        if self.claim_basis:
+            # "Confirmed by the ministry", but "Unverified: only one source reports it".
+            words += (" " if self.claim_basis.startswith("by ") else ": ") + self.claim_basis
+        if self.claim_since:
+            words += f", since {self.claim_since.day} {self.claim_since:%B %Y}"
+        return words
+
+
 class PublishableQuerySet(models.QuerySet):
     def awaiting_review(self):
         """Drafts a reporter has submitted for an editor to publish."""
@@ -299,20 +387,31 @@ class Source(Versioned):
                 raise ValidationError({"derived_from": "A source cannot derive from itself, even indirectly."})
             seen.add(ancestor.pk)
             ancestor = ancestor.derived_from
+        self.check_quotes_survive(field="text")
+
+    def save(self, *args, **kwargs):
+        self.check_quotes_survive()  # before the version is claimed: a refused save changes nothing
+        super().save(*args, **kwargs)
+
+    def check_quotes_survive(self, field=None):
+        """Refuse a change of the archived text that would leave a quote taken
+        from it, drafts included, no longer verbatim in it. clean() runs it for
+        forms and fixture loads, save() for every other path (a shell, a
+        script), so no save orphans a quote silently; `manage.py check_quotes`
+        audits what bypasses saves."""
         stored = Source._base_manager.filter(pk=self.pk).values_list("text", flat=True).first() if self.pk else None
-        if stored is not None and stored != self.text:
-            # Every quote taken from a source must stay verbatim in it, drafts included.
-            archived = normalise_text(self.text)
-            broken = [quote for quote in self.quotes.order_by("pk") if normalise_text(quote.text) not in archived]
-            if broken:
-                listed = "; ".join(f"{quote} ({quote.event})" for quote in broken[:10])
-                more = f" and {len(broken) - 10} more" if len(broken) > 10 else ""
-                raise ValidationError(
-                    {
-                        "text": f"These quotes would no longer occur in the archived text: {listed}{more}. "
-                        "Correct or remove them first, or keep their words in the text."
-                    }
-                )
+        if stored is None or stored == self.text:
+            return
+        archived = normalise_text(self.text)
+        broken = [quote for quote in self.quotes.order_by("pk") if normalise_text(quote.text) not in archived]
+        if broken:
+            listed = "; ".join(f"{quote} ({quote.event})" for quote in broken[:10])
+            more = f" and {len(broken) - 10} more" if len(broken) > 10 else ""
+            message = (
+                f"These quotes would no longer occur in the archived text: {listed}{more}. "
+                "Correct or remove them first, or keep their words in the text."
+            )
+            raise ValidationError({field: message} if field else message)
 
 
 # --- Event -------------------------------------------------------------------
@@ -358,7 +457,7 @@ class EventManager(models.Manager.from_queryset(EventQuerySet)):
         return self.get(story__slug=story_slug, slug=slug)
 
 
-class Event(Publishable):
+class Event(Claimed, Publishable):
     """Something that happened in a story, dated only as precisely as its sources allow."""
 
     story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="events")
@@ -410,6 +509,7 @@ class Event(Publishable):
         constraints = [
             models.UniqueConstraint(fields=["story", "slug"], name="event_slug_unique_in_story"),
             *Publishable.Meta.constraints,
+            CLAIM_STATUS_VALID,
             models.CheckConstraint(condition=Q(date_precision__in=DatePrecision.values), name="event_precision_valid"),
             models.CheckConstraint(
                 condition=Q(date_precision=DatePrecision.APPROXIMATE) | Q(date__isnull=False),
@@ -439,6 +539,7 @@ class Event(Publishable):
             self.corrected_at = None
         elif self._state.adding or not Event._base_manager.filter(pk=self.pk, correction=self.correction).exists():
             self.corrected_at = timezone.now()  # a new note dates the correction it describes
+        self.stamp_claim()
         if not self._state.adding:
             # As the accounts stand, whatever this copy held (a revert restores an old version's text).
             self.accounts_text = accounts_text(self.pk)
@@ -467,10 +568,13 @@ class Event(Publishable):
         return f"{self.date.day} {self.date:%B %Y}"
 
     def clean(self):
+        errors = self.claim_errors()
         if self.date_precision == DatePrecision.APPROXIMATE and not self.date_label:
-            raise ValidationError({"date_label": "Say in words what the sources give, e.g. 'mid-February 2024'."})
+            errors["date_label"] = "Say in words what the sources give, e.g. 'mid-February 2024'."
         if self.date_precision != DatePrecision.APPROXIMATE and self.date is None:
-            raise ValidationError({"date": "An exact day or month needs a date; otherwise choose 'Approximate'."})
+            errors["date"] = "An exact day or month needs a date; otherwise choose 'Approximate'."
+        if errors:
+            raise ValidationError(errors)
 
 
 # --- Quote -------------------------------------------------------------------
@@ -497,7 +601,7 @@ class QuoteManager(models.Manager.from_queryset(QuoteQuerySet)):
         return self.get(event__story__slug=story_slug, event__slug=event_slug, slug=slug)
 
 
-class Quote(Publishable):
+class Quote(Claimed, Publishable):
     """Words attributed to a speaker, exactly as one source printed them."""
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="quotes")
@@ -534,6 +638,7 @@ class Quote(Publishable):
             models.UniqueConstraint(fields=["event", "slug"], name="quote_slug_unique_in_event"),
             *Publishable.Meta.constraints,
             models.CheckConstraint(condition=Q(speech__in=Speech.values), name="quote_speech_valid"),
+            CLAIM_STATUS_VALID,
             models.CheckConstraint(condition=~Q(variant_of=models.F("pk")), name="quote_not_variant_of_itself"),
         ]
         indexes = [models.Index(fields=["event", "status", "updated_at"], name="quote_event_latest")]
@@ -546,6 +651,7 @@ class Quote(Publishable):
     def save(self, *args, **kwargs):
         if not self.slug:
             self.slug = self._free_slug()
+        self.stamp_claim()
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -573,7 +679,9 @@ class Quote(Publishable):
         return self.variant_of or self
 
     def clean(self):
-        errors = {}
+        errors = self.claim_errors()
+        if self.claim_status and self.variant_of_id:
+            errors["claim_status"] = "A statement's status goes on its first wording, the one this is a variant of."
         if self.source_id and self.text and normalise_text(self.text) not in normalise_text(self.source.text):
             errors["text"] = not_verbatim_message(self.text, self.source.text)
         if self.variant_of_id:

@@ -105,6 +105,13 @@ class Statement:
         return len({quote.source_id for quote in self.wordings})
 
     @property
+    def claim(self):
+        """The wording that carries the statement's status (its first, the one
+        variants point at), or None when the status is not recorded or not public."""
+        lead = self.wordings[0]
+        return lead if lead.variant_of_id is None and lead.claim_status else None
+
+    @property
     def independent_count(self):
         """How many independent sources printed it: a translation's wording and
         its original's are one source's (each quote's source loaded with its `root_id`)."""

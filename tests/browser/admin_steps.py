@@ -191,3 +191,17 @@ def pick_words(row, words):
     expect(text).to_contain_text(words)
     text.evaluate(SELECT_WORDS, words)
     panel.get_by_role("button", name="Use selected words").click()
+
+
+def assert_clean(desk, page=None):
+    """No server error so far, no script error, and (on `page`) no form error."""
+    assert desk.server_errors == [], desk.server_errors
+    assert desk.errors == [], desk.errors
+    if page is not None:
+        assert form_errors(page) == [], f"{page.url}: {form_errors(page)}"
+
+
+def assert_accessible(*desks):
+    """No axe-core finding on any page the desks showed (asserted last, after the journey's own checks)."""
+    findings = {f"{desk.name}: {name}": found for desk in desks for name, found in desk.findings.items()}
+    assert findings == {}, "\n".join(f"{name}: {found}" for name, found in findings.items())

@@ -15,7 +15,7 @@ from django.test.testcases import LiveServerThread
 from django.test.utils import override_settings
 from django.urls import reverse
 
-from ..people import PASSWORD
+from ..people import PASSWORD, restore_groups
 from ..quality import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, require_chromium
 
 WIDTHS = {"phone": 360, "desktop": 1280}
@@ -121,3 +121,20 @@ def screenshot(page, name):
     ARTIFACTS.mkdir(exist_ok=True)
     width = page.viewport_size["width"]
     page.screenshot(path=ARTIFACTS / f"{name}-{width}px.png", full_page=True)
+
+
+@pytest.fixture
+def story(site):
+    """The seed story, loaded as `bin/dev` loads it, for the editorial journeys."""
+    from .admin_steps import seed_story
+
+    restore_groups()  # the flush between transactional tests emptied them
+    return seed_story()
+
+
+@pytest.fixture
+def desk(page, site):
+    """The test's own tab, as the person at the desk uses it."""
+    from .admin_steps import Desk
+
+    return Desk(page.context, site, "the test's tab")

@@ -10,30 +10,13 @@ from playwright.sync_api import expect
 
 from tracker.models import Source, Status
 
-from ..people import member_of, restore_groups
-from .admin_steps import Desk, another_desk, choose, form_errors, log_in, messages, press, seed_story
+from ..people import member_of
+from .admin_steps import another_desk, assert_accessible, assert_clean, choose, log_in, messages, press
 
 pytestmark = pytest.mark.browser
 
 WIRE = "reuters-wire-ministry-confirms-block"
 ACCOUNT = {"detail": "When the ministry made its submission", "says": "“on Wednesday”"}
-
-
-@pytest.fixture
-def story(site):
-    restore_groups()  # the flush between transactional tests emptied them
-    return seed_story()
-
-
-@pytest.fixture
-def desk(page, site):
-    return Desk(page.context, site, "the test's tab")
-
-
-def assert_clean(desk, page):
-    assert desk.server_errors == [], desk.server_errors
-    assert desk.errors == [], desk.errors
-    assert form_errors(page) == [], f"{page.url}: {form_errors(page)}"
 
 
 @pytest.mark.parametrize("width", [1280])
@@ -84,6 +67,4 @@ def test_an_editor_adds_an_account_of_a_disputed_detail_and_readers_see_it_under
         expect(public.locator(f'li[id="source-{wire.pk}"]')).to_be_in_viewport()
         reader.audit(public, "story page with an account")
 
-    findings = {f"{d.name}: {name}": found for d in (desk,) for name, found in desk.findings.items()}
-    findings.update({f"reader: {name}": found for name, found in reader.findings.items()})
-    assert findings == {}, "\n".join(f"{name}: {found}" for name, found in findings.items())
+    assert_accessible(desk, reader)

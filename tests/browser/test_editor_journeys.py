@@ -15,18 +15,17 @@ from playwright.sync_api import expect
 
 from tracker.models import Event, Quote, Source, Status
 
-from ..people import member_of, restore_groups
+from ..people import member_of
 from .admin_steps import (
-    Desk,
     another_desk,
+    assert_accessible,
+    assert_clean,
     choose,
-    form_errors,
     has_quote_picker,
     log_in,
     messages,
     pick_words,
     press,
-    seed_story,
 )
 
 pytestmark = pytest.mark.browser
@@ -57,31 +56,6 @@ QUOTES = [
         "text": "the ministry would file a fresh report within two weeks",
     },
 ]
-
-
-@pytest.fixture
-def story(site):
-    restore_groups()  # the flush between transactional tests emptied them
-    return seed_story()
-
-
-@pytest.fixture
-def desk(page, site):
-    """The test's own tab, as the person at the desk uses it."""
-    return Desk(page.context, site, "the test's tab")
-
-
-def assert_clean(desk, page=None):
-    """No server error so far, no script error, and (on `page`) no form error."""
-    assert desk.server_errors == [], desk.server_errors
-    assert desk.errors == [], desk.errors
-    if page is not None:
-        assert form_errors(page) == [], f"{page.url}: {form_errors(page)}"
-
-
-def assert_accessible(*desks):
-    findings = {f"{desk.name}: {name}": found for desk in desks for name, found in desk.findings.items()}
-    assert findings == {}, "\n".join(f"{name}: {found}" for name, found in findings.items())
 
 
 def article_name():

@@ -388,6 +388,7 @@ class QuoteInline(EditorialInline, admin.StackedInline):
         "text",
         ("speech", "source"),
         "variant_of",
+        ("claim_status", "claim_basis", "claim_since"),
         "slug",
         ("publication", "publish"),
     ]
@@ -516,6 +517,7 @@ class EventAdmin(preview.PreviewLinks, EditorialAdmin):
         (None, {"fields": ["story", "headline", "slug", "description", "is_key", "publication"]}),
         ("When", {"fields": [("date", "date_precision", "date_label")]}),
         ("Sourcing", {"fields": ["sources", "disagreement"]}),
+        ("Where the claim stands", {"fields": [("claim_status", "claim_basis", "claim_since")]}),
     ]
     correction_fieldset = ("Correction", {"fields": ["correction"]})
     readonly_fields = ["publication"]
@@ -599,7 +601,16 @@ class QuoteAdmin(preview.PreviewLinks, EditorialAdmin):
     list_select_related = ["source", "event", "event__story"]
     search_fields = ["text", "speaker", "speaker_role"]
     autocomplete_fields = ["event", "source", "variant_of"]
-    fields = ["event", "slug", ("speaker", "speaker_role"), "text", ("speech", "source"), "variant_of", "publication"]
+    fields = [
+        "event",
+        "slug",
+        ("speaker", "speaker_role"),
+        "text",
+        ("speech", "source"),
+        "variant_of",
+        ("claim_status", "claim_basis", "claim_since"),
+        "publication",
+    ]
     readonly_fields = ["publication"]
     actions = [publish, unpublish]
 

@@ -134,6 +134,7 @@ def _event(event):
         if event.correction
         else None,
         "key_event": event.is_key,
+        "claim": _claim(event),
         "sources": [source.slug for source in event.cited],
         "independent_sources": provenance.independent_count(event.cited),
         "quotes": [
@@ -158,6 +159,20 @@ def _statement(statement):
         "wordings": [quote.anchor for quote in statement.wordings],
         "sources": list(dict.fromkeys(quote.source.slug for quote in statement.wordings)),
         "independent_sources": statement.independent_count,
+        "claim": _claim(statement.claim),
+    }
+
+
+def _claim(claimed):
+    """Where an event or statement stands, or None when no status is recorded."""
+    if claimed is None or not claimed.claim_status:
+        return None
+    return {
+        "status": claimed.claim_status,
+        "on_whose_word": claimed.claim_basis,
+        "since": claimed.claim_since.isoformat() if claimed.claim_since else None,
+        "recorded_at": claimed.claim_recorded_at.isoformat() if claimed.claim_recorded_at else None,
+        "summary": claimed.claim_line,
     }
 
 

@@ -33,7 +33,11 @@ def fields(model, leaving):
 # story keeps its status, which Story.is_published() reads.
 STORY_FIELDS = fields(Story, leaving=["version"])
 EVENT_FIELDS = fields(Event, leaving=["version", "status", "accounts_text"])  # the accounts are loaded whole
-QUOTE_FIELDS = ["event", "slug", "text", "speaker", "speaker_role", "speech", "source", "variant_of", "updated_at"]
+QUOTE_FIELDS = [
+    *("event", "slug", "text", "speaker", "speaker_role", "speech", "source", "variant_of", "updated_at"),
+    *Quote.CLAIM_FIELDS,
+    "claim_recorded_at",
+]
 # Archived texts are long and the story page shows none of them: not loaded.
 LONG_TEXT = ["text", "notes"]
 SOURCE_FIELDS = fields(Source, leaving=["version", "created_at", "updated_at", *LONG_TEXT])

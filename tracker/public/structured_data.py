@@ -82,7 +82,7 @@ def speaker(quote):
     return entity
 
 
-def quotation(quote, page_url, source_urls):
+def quotation(quote, page_url, source_urls, about):
     return {
         "@type": "Quotation",
         "@id": f"{page_url}#{quote.anchor}",
@@ -90,6 +90,70 @@ def quotation(quote, page_url, source_urls):
         "description": "Direct quote" if quote.speech == Speech.DIRECT else "Reported speech, in the source's words",
         "spokenByCharacter": speaker(quote),
         "isBasedOn": source_urls[quote.source_id],
+        **({"about": about} if about else {}),
+    }
+
+
+def work(source, source_urls):
+    """A cited source, described once on the story; claims refer to it by its @id."""
+    data = {"@type": "CreativeWork", "@id": source_urls[source.pk], "url": source_urls[source.pk], "name": source.title}
+    if source.published_on:
+        data["datePublished"] = source.published_on.isoformat()
+    return data
+
+
+def claim(node_id, sources, source_urls, standing=None, text=None):
+    """A schema.org Claim: every source it appears in, the earliest of them, and
+    where it stands when an editor has recorded that. A statement's words are
+    its Quotations' (each is `about` it), so they are not repeated here."""
+    data = {"@type": "Claim", "@id": node_id}
+    if text:
+        data["text"] = text
+    if sources:
+        # Undated sources last, as the page numbers them.
+        first = min(sources, key=lambda source: (source.published_on is None, source.published_on))
+        data["appearance"] = [{"@id": source_urls[source.pk]} for source in sources]
+        data["firstAppearance"] = {"@id": source_urls[first.pk]}
+    if standing is not None and standing.claim_status:
+        data["creativeWorkStatus"] = standing.get_claim_status_display()
+        data["description"] = standing.claim_line
+    return data
+
+
+def statement_claims(statements, page_url, source_urls, sources):
+    """Each quote's `about`: its statement's Claim, given whole on the first
+    wording and by its @id on the others, so every wording names one claim. A
+    statement of one wording and no recorded status has none: its Quotation's
+    `isBasedOn` already says all such a Claim would."""
+    about = {}
+    for statement in statements:
+        if not statement.variants and statement.claim is None:
+            continue
+        lead = statement.quote
+        cited = list({quote.source_id: sources[quote.source_id] for quote in statement.wordings}.values())
+        whole = claim(f"{page_url}#claim-{lead.anchor}", cited, source_urls, statement.claim)
+        for quote in statement.wordings:
+            about[quote.pk] = whole if quote is lead else {"@id": whole["@id"]}
+    return about
+
+
+def update(event, url, source_urls, sources, publisher_ref, image):
+    """One event as a BlogPosting about its Claim, with its quotes as parts."""
+    about = statement_claims(event.statements, url, source_urls, sources)
+    return {
+        "@type": "BlogPosting",
+        "url": f"{url}#{event.anchor}",
+        "mainEntityOfPage": url,
+        "headline": shorten(event.headline),
+        "articleBody": event.description or event.headline,
+        "datePublished": iso(event.created_at),
+        "dateModified": iso(event.changed_at),
+        "author": publisher_ref,
+        "publisher": publisher_ref,
+        "image": image["url"],
+        "citation": [source_urls[source.pk] for source in event.cited_sources],
+        "about": claim(f"{url}#claim-{event.anchor}", event.cited_sources, source_urls, event, text=event.headline),
+        "hasPart": [quotation(quote, url, source_urls, about.get(quote.pk)) for quote in event.published_quotes],
     }
 
 
@@ -99,6 +163,7 @@ def story_json_ld(timeline):
     story = timeline.story
     url = absolute(timeline.url)
     source_urls = {source.pk: absolute(source.page_url) for source in timeline.sources}
+    sources = {source.pk: source for source in timeline.sources}
 
     logo = {
         "@type": "ImageObject",
@@ -112,23 +177,7 @@ def story_json_ld(timeline):
     publisher_ref = {"@id": publisher["@id"]}
     width, height = SHARE_IMAGE_SIZE
     image = {"@type": "ImageObject", "url": share_image_url(story), "width": width, "height": height}
-    updates = [
-        {
-            "@type": "BlogPosting",
-            "url": f"{url}#{event.anchor}",
-            "mainEntityOfPage": url,
-            "headline": shorten(event.headline),
-            "articleBody": event.description or event.headline,
-            "datePublished": iso(event.created_at),
-            "dateModified": iso(event.changed_at),
-            "author": publisher_ref,
-            "publisher": publisher_ref,
-            "image": image["url"],
-            "citation": [source_urls[source.pk] for source in event.cited_sources],
-            "hasPart": [quotation(quote, url, source_urls) for quote in event.published_quotes],
-        }
-        for event in timeline.events
-    ]
+    updates = [update(event, url, source_urls, sources, publisher_ref, image) for event in timeline.events]
     data = {
         "@context": "https://schema.org",
         "@type": "LiveBlogPosting" if story.is_developing else "NewsArticle",
@@ -142,6 +191,7 @@ def story_json_ld(timeline):
         "image": image,
         "author": publisher,
         "publisher": publisher,
+        "citation": [work(source, source_urls) for source in timeline.sources],
     }
     if story.is_developing:
         data |= {"coverageStartTime": iso(story.published_at), "liveBlogUpdate": updates}
