@@ -147,6 +147,8 @@ else:
 # How long a public page may sit in the cache. Edits replace it at once
 # (tracker.public.caching); this only bounds memory. 0 turns page caching off.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
+# How often an open page of a developing story asks what changed (tracker/public/updates.py).
+LIVE_POLL_SECONDS = int(os.environ.get("LIVE_POLL_SECONDS", "30"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -236,7 +236,8 @@ def test_the_json_ld_makes_each_event_a_claim_with_its_appearances_and_first_app
     updates = {update["url"].rsplit("#", 1)[1]: update for update in data["liveBlogUpdate"]}
     users = updates["event-users-report-x-access-problems"]
     claim = users["about"]
-    assert claim["@type"] == "Claim" and claim["text"] == users["headline"]
+    event = seed.events.get(slug="users-report-x-access-problems")
+    assert claim["@type"] == "Claim" and claim["@id"] == f"{users['mainEntityOfPage']}#claim-e{event.pk}"
     assert [ref["@id"] for ref in claim["appearance"]] == users["citation"]
     dates = [works[ref["@id"]].get("datePublished") for ref in claim["appearance"]]
     first = works[claim["firstAppearance"]["@id"]]

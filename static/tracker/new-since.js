@@ -49,3 +49,61 @@
   window.addEventListener("hashchange", reveal);
   reveal();
 })();
+
+/* Live updates: while visible, the page asks what changed since it was
+   rendered and says so without moving: "3 new updates · Show", the count in
+   the tab's title. Hidden tabs do not ask; failures back off. */
+(function () {
+  "use strict";
+  var story = document.querySelector("[data-updates]");
+  if (!story || !window.fetch) return;
+  var address = story.getAttribute("data-updates") + "?since=" +
+    encodeURIComponent(story.getAttribute("data-story-updated"));
+  var EVERY = (parseInt(story.getAttribute("data-poll-seconds"), 10) || 30) * 1000, LONGEST = 10 * EVERY;
+  var wait = EVERY, timer = null, last = 0, title = document.title, notice = null;
+
+  function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
+
+  function show(data) {
+    var count = data.new + data.updated;
+    if (!count) return;
+    if (!notice) {
+      notice = document.createElement("div");
+      notice.className = "live-notice";
+      notice.setAttribute("role", "status");
+      document.body.appendChild(notice);
+    }
+    var words = data.updated && data.new
+      ? data.new + " new, " + data.updated + " corrected"
+      : data.new ? plural(data.new, "new update") : plural(data.updated, "corrected update");
+    notice.textContent = words + " · ";
+    var link = document.createElement("a");
+    link.href = data.show;
+    link.textContent = "Show";
+    notice.appendChild(link);
+    document.title = "(" + count + ") " + title;
+  }
+
+  function schedule(delay) {
+    clearTimeout(timer);
+    timer = document.hidden ? null : setTimeout(poll, delay);
+  }
+
+  function poll() {
+    last = Date.now();
+    fetch(address, { cache: "no-cache", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error(response.status);
+        return response.json();
+      })
+      .then(function (data) { wait = EVERY; show(data); })
+      .catch(function () { wait = Math.min(wait * 2, LONGEST); })
+      .then(function () { schedule(wait); });
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden) { clearTimeout(timer); timer = null; return; }
+    schedule(Math.max(0, wait - (Date.now() - last)));
+  });
+  schedule(EVERY);
+})();

@@ -63,6 +63,7 @@ log = logging.getLogger(__name__)
 STORY_PAGES = {
     "tracker:story_detail": ("page", "since"),
     "tracker:story_changes": ("page",),
+    "tracker:story_updates": ("since",),
     "tracker:story_feed": (),
     "tracker:story_json": ("page",),
     "tracker:story_timeline": (),

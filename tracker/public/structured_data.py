@@ -96,19 +96,18 @@ def quotation(quote, page_url, source_urls, about):
 
 def work(source, source_urls):
     """A cited source, described once on the story; claims refer to it by its @id."""
-    data = {"@type": "CreativeWork", "@id": source_urls[source.pk], "url": source_urls[source.pk], "name": source.title}
+    data = {"@type": "CreativeWork", "@id": source_urls[source.pk], "name": source.title}
     if source.published_on:
         data["datePublished"] = source.published_on.isoformat()
     return data
 
 
-def claim(node_id, sources, source_urls, standing=None, text=None):
+def claim(node_id, sources, source_urls, standing=None):
     """A schema.org Claim: every source it appears in, the earliest of them, and
-    where it stands when an editor has recorded that. A statement's words are
-    its Quotations' (each is `about` it), so they are not repeated here."""
+    where it stands when an editor has recorded that. Its words are those of
+    what is `about` it (an update's headline, a statement's Quotations), so
+    they are not repeated here."""
     data = {"@type": "Claim", "@id": node_id}
-    if text:
-        data["text"] = text
     if sources:
         # Undated sources last, as the page numbers them.
         first = min(sources, key=lambda source: (source.published_on is None, source.published_on))
@@ -131,7 +130,7 @@ def statement_claims(statements, page_url, source_urls, sources):
             continue
         lead = statement.quote
         cited = list({quote.source_id: sources[quote.source_id] for quote in statement.wordings}.values())
-        whole = claim(f"{page_url}#claim-{lead.anchor}", cited, source_urls, statement.claim)
+        whole = claim(f"{page_url}#claim-q{lead.pk}", cited, source_urls, statement.claim)
         for quote in statement.wordings:
             about[quote.pk] = whole if quote is lead else {"@id": whole["@id"]}
     return about
@@ -152,7 +151,7 @@ def update(event, url, source_urls, sources, publisher_ref, image):
         "publisher": publisher_ref,
         "image": image["url"],
         "citation": [source_urls[source.pk] for source in event.cited_sources],
-        "about": claim(f"{url}#claim-{event.anchor}", event.cited_sources, source_urls, event, text=event.headline),
+        "about": claim(f"{url}#claim-e{event.pk}", event.cited_sources, source_urls, event),
         "hasPart": [quotation(quote, url, source_urls, about.get(quote.pk)) for quote in event.published_quotes],
     }
 

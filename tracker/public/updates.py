@@ -7,7 +7,7 @@ page and its structured data all read it from here, so they always agree.
 
 import datetime
 
-from django.db.models import DateTimeField, F, Func, OuterRef, Subquery
+from django.db.models import DateTimeField, F, Func, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -72,6 +72,10 @@ def parse_since(value):
         moment.astimezone(datetime.UTC)  # the database compares in UTC
     except (OverflowError, ValueError):
         return None  # e.g. 9999-12-31T23:59:59-12:00, past the last representable moment
+    if moment.microsecond % 1000 == 0:
+        # Pages give times to the millisecond (templating.iso), so a page
+        # stamped 12:00:00.123 has seen everything up to 12:00:00.123999.
+        moment = moment.replace(microsecond=moment.microsecond + 999)
     return moment
 
 
@@ -82,3 +86,38 @@ def mark_changes(events, since):
         if since is None or event.changed_at <= since:
             continue
         event.since_label = "New" if event.created_at > since else "Updated"
+
+
+# An open page is told about this many changed events by name; the counts are exact.
+LISTED_UPDATES = 20
+
+
+def changed_since(story, since):
+    """What changed for readers of `story` after `since`: the events added and
+    the events changed (their own text, or one of their published quotes),
+    newest first, as the open page's poll (updates.json) reports them.
+
+    Two indexed reads of the rows changed after `since`, whatever the story's
+    length: events by (story, status, updated_at), quotes by their event's."""
+    touched = Quote.objects.live().filter(event__story=story, event__status=Status.PUBLISHED, updated_at__gt=since)
+    events = (
+        story.events.live()
+        .filter(Q(updated_at__gt=since) | Q(pk__in=touched.values("event_id")))
+        .only("story", "slug", "is_key", "created_at", "updated_at")
+        .order_by("-updated_at", "-pk")
+    )
+    listed = list(events[:LISTED_UPDATES])
+    if len(listed) < LISTED_UPDATES:
+        new = sum(event.created_at > since for event in listed)
+        total = len(listed)
+    else:  # counted in the database, not loaded: a `since` long past may name the whole story
+        new = events.filter(created_at__gt=since).count()
+        total = events.count()
+    return {
+        "new": new,
+        "updated": total - new,
+        "events": [
+            {"id": event.anchor, "change": "new" if event.created_at > since else "updated", "key": event.is_key}
+            for event in listed
+        ],
+    }

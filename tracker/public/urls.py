@@ -13,6 +13,7 @@ urlpatterns = [
         views.event_permalink,
         name="quote_permalink",
     ),
+    path("stories/<slug:slug>/updates.json", views.story_updates, name="story_updates"),
     path("stories/<slug:slug>/share.png", views.story_share_image, name="share_image"),
     path("sources/<int:pk>/", views.source_detail, name="source_detail"),
     # Changelog, feeds and data out

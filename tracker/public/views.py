@@ -1,16 +1,19 @@
 """Public pages. Every query starts from a published() queryset, or from a
 live() one under a story found through it, so drafts never reach a reader."""
 
+from django.conf import settings
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import urlencode
 from django.utils.text import Truncator
 
 from tracker import parts
 from tracker.models import Account, Event, Source, Story
 from tracker.public import chart, highlighting, share_image, structured_data, updates
 from tracker.public.story_page import Timeline
+from tracker.public.templating import iso
 
 
 def published_story(slug):
@@ -37,6 +40,7 @@ def story_detail(request, slug):
         "part": timeline.part and timeline.part.carrying(since=request.GET["since"] if since else None),
         "chart": chart.chart(timeline.events),
         "since": since,
+        "poll_seconds": settings.LIVE_POLL_SECONDS,
         "description": Truncator(timeline.story.summary).words(40),
         "canonical_url": structured_data.absolute(timeline.url),
         "share_image_url": structured_data.share_image_url(timeline.story),
@@ -44,6 +48,22 @@ def story_detail(request, slug):
         "json_ld": structured_data.json_ld_script(structured_data.story_json_ld(timeline)),
     }
     return render(request, "tracker/story_detail.html", context)
+
+
+def story_updates(request, slug):
+    """What changed after `?since=` (the open page's data-story-updated), for
+    the page's live-updates script: a few hundred bytes, from the page cache,
+    with ETag and 304 like every cached page."""
+    story = get_object_or_404(updates.with_last_updated(Story.objects.published()), slug=slug)
+    since = updates.parse_since(request.GET.get("since"))
+    if since is None:
+        return JsonResponse({"error": "Give ?since= as an ISO date and time, e.g. the page's data-story-updated."}, status=400)
+    changed = updates.changed_since(story, since)
+    data = {"story": story.slug, "updated_at": iso(story.last_updated), **changed}
+    if changed["new"] or changed["updated"]:
+        # The story's own page marks them: its first part, where new events are.
+        data["show"] = f"{story.get_absolute_url()}?{urlencode({'since': request.GET['since']})}"
+    return JsonResponse(data)
 
 
 def event_permalink(request, slug, event_slug, quote_slug=None):
