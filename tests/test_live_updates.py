@@ -152,3 +152,28 @@ def test_the_page_of_a_developing_story_names_its_poll_and_a_concluded_one_does_
         story.is_developing = False
         story.save()
     assert "data-updates" not in client.get(story.get_absolute_url()).content.decode()
+
+
+def summary(html):
+    note = html[html.index('<div class="since-note">') :]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", note[: note.index("</div>")])).strip()
+
+
+def test_the_page_marked_since_a_time_sums_up_what_changed_at_the_top_and_links_each(client, story, edit):
+    since = page_time(client, story)
+    added = later(edit, story, "Court hears the petition")
+    quote = story.events.get(slug="block").quotes.get()
+    with edit():
+        quote.text = "it is temporary"
+        quote.save()
+    html = Client().get(story.get_absolute_url(), {"since": since}).content.decode()
+    line = summary(html)
+    assert line.startswith("1 new and 1 corrected events since ") and ", marked below:" in line
+    assert "Court hears the petition (new)" in line and "X is blocked (corrected)" in line
+    assert f'<a href="#{added.anchor}">Court hears the petition</a>' in html
+    assert html.index('class="since-note"') < html.index('<ol class="timeline">')
+
+
+def test_a_time_after_which_nothing_changed_says_so(client, story):
+    html = Client().get(story.get_absolute_url(), {"since": page_time(client, story)}).content.decode()
+    assert summary(html).startswith("No event is new or corrected since ")

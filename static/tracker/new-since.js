@@ -15,19 +15,39 @@
   }
   var since = Date.parse(seen || "");
   if (isNaN(since)) return;
+  if (story.querySelector(".since-note")) return; // ?since= marked the page and summed it up
   var events = document.querySelectorAll(".event[data-updated]");
+  var list = document.createElement("ul"), counts = { "new": 0, corrected: 0 };
   for (var i = 0; i < events.length; i++) {
     var event = events[i];
-    if (event.classList.contains("is-new")) continue; // already marked by ?since=
     if (!(Date.parse(event.getAttribute("data-updated")) > since)) continue;
+    var change = Date.parse(event.getAttribute("data-created")) > since ? "new" : "corrected";
     var label = document.createElement("p");
     label.className = "new-label";
-    label.textContent = Date.parse(event.getAttribute("data-created")) > since
-      ? "New since your last visit"
-      : "Updated since your last visit";
+    label.textContent = (change === "new" ? "New" : "Updated") + " since your last visit";
     event.classList.add("is-new");
     event.insertBefore(label, event.firstChild);
+    counts[change] += 1;
+    var item = list.appendChild(document.createElement("li"));
+    var link = item.appendChild(document.createElement("a"));
+    link.href = "#" + event.id;
+    link.textContent = event.querySelector("h3").textContent;
+    item.appendChild(document.createTextNode(" (" + change + ")"));
   }
+  var total = counts["new"] + counts.corrected;
+  if (!total) return;
+  // The summary at the top: "2 new and 1 corrected events since you were here on 12 April, 10:00".
+  var note = document.createElement("div"), line = document.createElement("p");
+  note.className = "since-note";
+  line.appendChild(document.createElement("strong")).textContent =
+    [counts["new"] && counts["new"] + " new", counts.corrected && counts.corrected + " corrected"]
+      .filter(Boolean).join(" and ") + (total === 1 ? " event" : " events") +
+    " since you were here on " + new Date(since).toLocaleString(undefined,
+      { day: "numeric", month: "long", hour: "2-digit", minute: "2-digit" });
+  line.appendChild(document.createTextNode(", marked below:"));
+  note.appendChild(line);
+  note.appendChild(list);
+  story.querySelector(".story-header").appendChild(note);
 })();
 
 /* A link to a quote wording inside a closed <details> opens it. */

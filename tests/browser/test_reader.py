@@ -55,6 +55,10 @@ def test_a_returning_reader_sees_what_changed_since_the_last_visit(page, site, s
     expect(changed).to_have_class(re.compile(r"\bis-new\b"), timeout=2000)
     expect(changed).to_contain_text(re.compile("(New|Updated) since your last visit"), timeout=1000)
     expect(page.locator("li.is-new")).to_have_count(1, timeout=1000)
+    summary = page.locator(".story-header .since-note")
+    expect(summary).to_contain_text(re.compile(r"^1 (new|corrected) event since you were here on "))
+    summary.get_by_role("link", name=event.headline).click()
+    expect(changed).to_be_in_viewport()
 
 
 TIMELINEJS = ROOT / "node_modules" / "@knight-lab" / "timelinejs" / "dist"

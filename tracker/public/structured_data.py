@@ -83,15 +83,14 @@ def speaker(quote):
 
 
 def quotation(quote, page_url, source_urls, about):
-    return {
-        "@type": "Quotation",
-        "@id": f"{page_url}#{quote.anchor}",
-        "text": quote.text,
-        "description": "Direct quote" if quote.speech == Speech.DIRECT else "Reported speech, in the source's words",
-        "spokenByCharacter": speaker(quote),
-        "isBasedOn": source_urls[quote.source_id],
-        **({"about": about} if about else {}),
-    }
+    data = {"@type": "Quotation", "@id": f"{page_url}#{quote.anchor}", "text": quote.text}
+    if quote.speech != Speech.DIRECT:
+        # A Quotation is taken to be the speaker's words; these are the source's.
+        data["description"] = "Reported speech, in the source's words"
+    data |= {"spokenByCharacter": speaker(quote), "isBasedOn": source_urls[quote.source_id]}
+    if about:
+        data["about"] = about
+    return data
 
 
 def work(source, source_urls):

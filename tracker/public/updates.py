@@ -121,3 +121,11 @@ def changed_since(story, since):
             for event in listed
         ],
     }
+
+
+def in_words(new, updated):
+    """The summary line's count: "4 new and 1 corrected events", "1 new event"."""
+    if not new and not updated:
+        return "No event is new or corrected"
+    parts = [f"{new} new" if new else "", f"{updated} corrected" if updated else ""]
+    return f"{' and '.join(part for part in parts if part)} event{'s' if new + updated != 1 else ''}"

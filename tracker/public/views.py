@@ -34,7 +34,13 @@ def story_detail(request, slug):
     timeline = Timeline.part_of(slug, parts.requested(request.GET.get("page")))
     since = updates.parse_since(request.GET.get("since"))
     updates.mark_changes(timeline.events, since)
+    marked = [event for event in timeline.events if event.since_label]
+    changed = updates.changed_since(timeline.story, since) if since else {"new": 0, "updated": 0}
     context = {
+        # "4 new and 1 corrected events since …", counted over the whole story; this part's are listed.
+        "since_summary": updates.in_words(changed["new"], changed["updated"]),
+        "marked": marked,
+        "marked_elsewhere": changed["new"] + changed["updated"] - len(marked),
         "story": timeline.story,
         "timeline": timeline,
         "part": timeline.part and timeline.part.carrying(since=request.GET["since"] if since else None),
