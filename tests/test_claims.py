@@ -237,7 +237,7 @@ def test_the_json_ld_makes_each_event_a_claim_with_its_appearances_and_first_app
     users = updates["event-users-report-x-access-problems"]
     claim = users["about"]
     event = seed.events.get(slug="users-report-x-access-problems")
-    assert claim["@type"] == "Claim" and claim["@id"] == f"{users['mainEntityOfPage']}#claim-e{event.pk}"
+    assert claim["@type"] == "Claim" and claim["@id"] == f"{data['url']}#claim-e{event.pk}"
     assert [ref["@id"] for ref in claim["appearance"]] == users["citation"]
     dates = [works[ref["@id"]].get("datePublished") for ref in claim["appearance"]]
     first = works[claim["firstAppearance"]["@id"]]

@@ -42,7 +42,7 @@ def test_index_counts_published_events_per_story_without_grouping_them(client):
 
 @pytest.mark.django_db
 def test_story_page_shows_events_in_date_order_with_quotes_and_sources(client, seed):
-    html = client.get(seed.get_absolute_url()).content.decode()
+    html = client.get(seed.get_absolute_url(), {"order": "oldest"}).content.decode()
     positions = [html.index(f'id="{event.anchor}"') for event in seed.events.chronological()]
     assert positions == sorted(positions)
     assert "Mid-February 2024" in html and "8 February 2024" in html

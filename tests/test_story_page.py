@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from tracker.history import editing
 from tracker.models import DatePrecision, Event, Quote, SourceKind, Speech, Status
 from tracker.public.templating import iso
 
@@ -98,7 +99,8 @@ def test_event_dates_are_as_precise_as_the_sources_allow(client):
     assert '<time datetime="2024-02-08">8 February 2024</time>' in event_html(html, day)
     assert '<time datetime="2024-03">March 2024</time>' in event_html(html, month)
     assert 'Mid-Feb <span class="approx">(approximate)</span>' in event_html(html, approx)
-    assert "<time" not in event_html(html, approx).split("<h3>")[0]
+    # No machine-readable day for an approximate date (the time it was posted here is another matter).
+    assert "<time" not in event_html(html, approx).split("<h3>")[0].split('<span class="posted">')[0]
 
 
 def test_a_translation_of_a_cited_source_is_not_an_independent_source(client):
@@ -311,13 +313,23 @@ def test_since_accepts_a_datetime_with_a_zone(client, seed):
     assert html.count('class="new-label"') == seed.events.count()
 
 
-def test_events_carry_the_times_the_new_since_script_compares(client, seed):
+def test_events_say_when_they_were_posted_and_updated_here_the_times_the_new_since_script_compares(
+    client, seed, django_capture_on_commit_callbacks
+):
     html = page(client, seed)
     updated = re.search(r'data-story-updated="([^"]+)"', html).group(1)
     assert f'Last updated <time datetime="{updated}">' in html
     for event in seed.events.all():
-        created = re.escape(iso(event.created_at))
-        assert re.search(rf'id="{event.anchor}" class="[^"]+" data-created="{created}" data-updated="[^"]+"', html)
+        posted = f'<span class="posted">Posted here <time datetime="{iso(event.created_at)}">'
+        assert posted in event_html(html, event)
+        assert ", updated <time" not in event_html(html, event)  # the seed's events were never changed
+    event = seed.events.first()
+    with django_capture_on_commit_callbacks(execute=True), editing():
+        event.headline = "A corrected headline"
+        event.save()
+    event.refresh_from_db()
+    shown = event_html(page(client, seed), event)
+    assert f', updated <time datetime="{iso(event.updated_at)}">' in shown
 
 
 def test_the_page_has_one_deferred_external_script_and_no_inline_scripts_or_styles(client, seed):

@@ -64,25 +64,34 @@ def parts_navs(html):
     return [contents for _, contents in navs]
 
 
-def test_the_story_s_address_holds_its_latest_50_events_oldest_first(client):
+def test_the_story_s_address_holds_its_latest_50_events_newest_first_while_it_develops(
+    client, django_capture_on_commit_callbacks
+):
     story = long_story(120)
-    events = chronological(story)
-    assert timeline_anchors(get(client, story)) == [event.anchor for event in events[-PAGE_SIZE:]]
+    latest = [event.anchor for event in chronological(story)[-PAGE_SIZE:]]
+    assert timeline_anchors(get(client, story)) == latest[::-1]
+    assert timeline_anchors(get(client, story, "?order=oldest")) == latest
+    with django_capture_on_commit_callbacks(execute=True):
+        story.is_developing = False
+        story.save()
+    assert timeline_anchors(get(client, story)) == latest  # a concluded story reads oldest first
+    assert timeline_anchors(get(client, story, "?order=newest")) == latest[::-1]
 
 
 def test_each_later_page_holds_the_50_events_before_the_previous_one(client):
     story = long_story(120)
     anchors = [event.anchor for event in chronological(story)]
-    assert timeline_anchors(get(client, story, "?page=2")) == anchors[20:70]
-    assert timeline_anchors(get(client, story, "?page=3")) == anchors[:20]
+    assert timeline_anchors(get(client, story, "?page=2&order=oldest")) == anchors[20:70]
+    assert timeline_anchors(get(client, story, "?page=3&order=oldest")) == anchors[:20]
 
 
 def test_undated_events_stay_last_so_the_latest_part_holds_them(client):
     story = long_story(60, undated=2)
-    anchors = timeline_anchors(get(client, story))
+    anchors = timeline_anchors(get(client, story, "?order=oldest"))
     assert anchors[-2:] == ["event-undated0", "event-undated1"]
     assert anchors[0] == "event-e012" and len(anchors) == PAGE_SIZE
-    assert timeline_anchors(get(client, story, "?page=2")) == [f"event-e{n:03d}" for n in range(12)]
+    assert timeline_anchors(get(client, story, "?page=2&order=oldest")) == [f"event-e{n:03d}" for n in range(12)]
+    assert timeline_anchors(get(client, story))[:2] == ["event-undated1", "event-undated0"]  # newest first
 
 
 def test_parts_link_to_their_neighbours_above_and_below_the_timeline(client):
@@ -276,3 +285,20 @@ def test_a_copy_whose_original_is_cited_on_another_part_names_it_by_its_page(cli
     latest = get(client, story)
     assert "Copy" in latest and f'href="#source-{original.pk}"' not in latest
     assert f'derived from <a href="{original.get_absolute_url()}">Source 0</a>' in latest
+
+
+def test_the_other_order_is_one_link_away_and_keeps_the_part_and_since(client):
+    story = long_story(120)
+    html = get(client, story, "?page=2&since=2024-01-01")
+    url = story.get_absolute_url()
+    assert f'Newest first · <a href="{url}?page=2&amp;since=2024-01-01&amp;order=oldest">show oldest first</a>' in html
+    oldest = get(client, story, "?page=2&order=oldest")
+    assert f'Oldest first · <a href="{url}?page=2&amp;order=newest">show newest first</a>' in oldest
+    # The parts' own links keep the order asked for.
+    assert f'<a href="{url}?page=3&amp;order=oldest">Earlier events</a>' in oldest
+
+
+@pytest.mark.parametrize("value", ["", "latest", "NEWEST", "oldest "])
+def test_any_other_order_is_not_found(client, value):
+    story = long_story(3)
+    assert client.get(story.get_absolute_url(), {"order": value}).status_code == 404

@@ -45,7 +45,8 @@ def test_the_story_is_a_live_blog_with_one_update_per_published_event(client, se
     assert data["headline"] == seed.title and data["description"] == seed.summary
     assert data["coverageStartTime"] == data["datePublished"] == iso(seed.published_at)
     updates = data["liveBlogUpdate"]
-    assert [u["url"].split("#")[1] for u in updates] == [e.anchor for e in seed.events.chronological()]
+    # In the order the page reads: a developing story's newest first.
+    assert [u["url"].split("#")[1] for u in updates] == [e.anchor for e in seed.events.chronological()][::-1]
     assert all(u["@type"] == "BlogPosting" and u["headline"] and u["datePublished"] for u in updates)
 
 

@@ -2,7 +2,8 @@
 
 Readers of a developing story come for its newest events, so the story's
 address shows the latest PAGE_SIZE, `?page=2` the ones before those, and so
-on; within a part, events run oldest first as on a short story's page. Each
+on; within a part, events run newest first while the story develops and
+oldest first once it is concluded (`?order=` chooses the other). Each
 part costs the same to build however long the story grows. A story of at
 most PAGE_SIZE events is one page, as it always was.
 """
@@ -27,6 +28,20 @@ def requested(value):
     if not PART_NUMBER.fullmatch(value):
         raise Http404("No such part of the story.")
     return int(value)
+
+
+ORDERS = ("newest", "oldest")
+
+
+def reading_order(value, is_developing):
+    """The order a part's events are shown in: newest first while the story
+    develops, oldest first once it is concluded, or the other one `?order=`
+    asks for; Http404 for anything else, so no other value makes a copy."""
+    if value is None:
+        return "newest" if is_developing else "oldest"
+    if value not in ORDERS:
+        raise Http404("No such order of the story.")
+    return value
 
 
 def holding(later):

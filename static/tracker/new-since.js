@@ -16,12 +16,13 @@
   var since = Date.parse(seen || "");
   if (isNaN(since)) return;
   if (story.querySelector(".since-note")) return; // ?since= marked the page and summed it up
-  var events = document.querySelectorAll(".event[data-updated]");
+  var events = document.querySelectorAll(".event");
   var list = document.createElement("ul"), counts = { "new": 0, corrected: 0 };
   for (var i = 0; i < events.length; i++) {
     var event = events[i];
-    if (!(Date.parse(event.getAttribute("data-updated")) > since)) continue;
-    var change = Date.parse(event.getAttribute("data-created")) > since ? "new" : "corrected";
+    var times = event.querySelectorAll(".posted time");
+    if (!times.length || !(Date.parse(times[times.length - 1].dateTime) > since)) continue;
+    var change = Date.parse(times[0].dateTime) > since ? "new" : "corrected";
     var label = document.createElement("p");
     label.className = "new-label";
     label.textContent = (change === "new" ? "New" : "Updated") + " since your last visit";
@@ -36,7 +37,7 @@
   }
   var total = counts["new"] + counts.corrected;
   if (!total) return;
-  // The summary at the top: "2 new and 1 corrected events since you were here on 12 April, 10:00".
+  // "2 new and 1 corrected events since you were here on 12 April, 10:00"
   var note = document.createElement("div"), line = document.createElement("p");
   note.className = "since-note";
   line.appendChild(document.createElement("strong")).textContent =

@@ -61,7 +61,7 @@ log = logging.getLogger(__name__)
 # take the `slug` URL argument. A public route in neither table is simply not
 # cached; the tests list every public route and fail on one nobody classified.
 STORY_PAGES = {
-    "tracker:story_detail": ("page", "since"),
+    "tracker:story_detail": ("page", "since", "order"),
     "tracker:story_changes": ("page",),
     "tracker:story_updates": ("since",),
     "tracker:story_feed": (),

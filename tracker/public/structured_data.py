@@ -141,13 +141,11 @@ def update(event, url, source_urls, sources, publisher_ref, image):
     return {
         "@type": "BlogPosting",
         "url": f"{url}#{event.anchor}",
-        "mainEntityOfPage": url,
         "headline": shorten(event.headline),
         "articleBody": event.description or event.headline,
         "datePublished": iso(event.created_at),
         "dateModified": iso(event.changed_at),
-        "author": publisher_ref,
-        "publisher": publisher_ref,
+        "author": publisher_ref,  # the publisher is the story's, given once
         "image": image["url"],
         "citation": [source_urls[source.pk] for source in event.cited_sources],
         "about": claim(f"{url}#claim-e{event.pk}", event.cited_sources, source_urls, event),

@@ -79,9 +79,15 @@ def parse_since(value):
     return moment
 
 
+# An event changed within this of being posted was still being posted, not updated.
+POSTING = datetime.timedelta(minutes=1)
+
+
 def mark_changes(events, since):
-    """Label each event added or changed after `since` (None marks nothing)."""
+    """Label each event added or changed after `since` (None marks nothing), and
+    say whether it changed after it was posted (`updated_later`)."""
     for event in events:
+        event.updated_later = event.changed_at - event.created_at > POSTING
         event.since_label = ""
         if since is None or event.changed_at <= since:
             continue

@@ -32,8 +32,15 @@ def story_detail(request, slug):
     (`?page=`, see tracker.parts); `?since=<ISO date or datetime>` marks what
     changed after it. Template: tracker/story_detail.html."""
     timeline = Timeline.part_of(slug, parts.requested(request.GET.get("page")))
+    order = parts.reading_order(request.GET.get("order"), timeline.story.is_developing)
     since = updates.parse_since(request.GET.get("since"))
     updates.mark_changes(timeline.events, since)
+    # The page's own query string, less `order`, for the link to the other order.
+    kept = {name: request.GET[name] for name in ("page", "since") if name in request.GET}
+    other = "oldest" if order == "newest" else "newest"
+    drawn = chart.chart(timeline.events)  # in time order, whatever the reading order
+    if order == "newest":
+        timeline.events.reverse()  # the page and its structured data read newest first
     marked = [event for event in timeline.events if event.since_label]
     changed = updates.changed_since(timeline.story, since) if since else {"new": 0, "updated": 0}
     context = {
@@ -43,8 +50,11 @@ def story_detail(request, slug):
         "marked_elsewhere": changed["new"] + changed["updated"] - len(marked),
         "story": timeline.story,
         "timeline": timeline,
-        "part": timeline.part and timeline.part.carrying(since=request.GET["since"] if since else None),
-        "chart": chart.chart(timeline.events),
+        "part": timeline.part
+        and timeline.part.carrying(since=request.GET["since"] if since else None, order=request.GET.get("order")),
+        "order": order,
+        "other_order_url": f"{timeline.story.get_absolute_url()}?{urlencode({**kept, 'order': other})}",
+        "chart": drawn,
         "since": since,
         "poll_seconds": settings.LIVE_POLL_SECONDS,
         "description": Truncator(timeline.story.summary).words(40),
