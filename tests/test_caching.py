@@ -473,6 +473,7 @@ NOT_CACHED = {
     "favicon",  # a redirect to the static file
     "tracker:event_permalink",  # a redirect; only complete 200 answers are cached
     "tracker:quote_permalink",
+    "tracker:search",  # one copy per query string would be unbounded
 }
 
 
