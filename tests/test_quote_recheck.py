@@ -38,7 +38,9 @@ def test_a_text_changed_behind_the_models_back_is_reported_with_the_closest_pass
     with pytest.raises(CommandError, match=r"^1 of \d+ quotes no longer occur verbatim"):
         call_command("check_quotes", stdout=out)
     report = out.getvalue()
-    assert f"pakistan-x-block/{quote.event.slug}/x-reluctant: not in the archived text of source {source.slug!r}" in report
+    assert (
+        f"pakistan-x-block/{quote.event.slug}/x-reluctant: not in the archived text of source {source.slug!r}" in report
+    )
     assert "  quote:   X had been reluctant to resolve the issue" in report
     assert "  closest: X had been unwilling to resolve the issue" in report
 

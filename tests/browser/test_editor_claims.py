@@ -55,7 +55,11 @@ def test_an_editor_confirms_an_event_and_disputes_a_statement_and_readers_see_bo
     assert "Published." in messages(page)
     event.refresh_from_db()
     reluctant.refresh_from_db()
-    assert (event.claim_status, event.claim_basis, event.claim_since) == ("confirmed", BASIS, datetime.date(2024, 4, 17))
+    assert (event.claim_status, event.claim_basis, event.claim_since) == (
+        "confirmed",
+        BASIS,
+        datetime.date(2024, 4, 17),
+    )
     assert (reluctant.claim_status, reluctant.claim_basis) == ("disputed", DISPUTED)
     assert event.history.first().history_user.username == "edna"
 

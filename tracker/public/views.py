@@ -73,7 +73,9 @@ def story_updates(request, slug):
     story = get_object_or_404(updates.with_last_updated(Story.objects.published()), slug=slug)
     since = updates.parse_since(request.GET.get("since"))
     if since is None:
-        return JsonResponse({"error": "Give ?since= as an ISO date and time, e.g. the page's data-story-updated."}, status=400)
+        return JsonResponse(
+            {"error": "Give ?since= as an ISO date and time, e.g. the page's data-story-updated."}, status=400
+        )
     changed = updates.changed_since(story, since)
     data = {"story": story.slug, "updated_at": iso(story.last_updated), **changed}
     if changed["new"] or changed["updated"]:
