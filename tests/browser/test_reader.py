@@ -102,3 +102,17 @@ def test_another_site_embeds_the_timeline_with_timelinejs(page, site, story):
     assert dated > 0
     expect(page.locator(".tl-slide")).to_have_count(dated + 1)  # and the title slide
     expect(page.locator(".tl-slide .tl-headline").first).to_contain_text(story.title)
+
+
+def test_a_reader_switches_a_developing_story_to_oldest_first_and_back(page, site, story):
+    page.goto(site + story.get_absolute_url())
+    events = [event.anchor for event in story.events.live().chronological()]
+    shown = page.locator("ol.timeline > li.event")
+    assert shown.evaluate_all("items => items.map(item => item.id)") == events[::-1]
+    page.get_by_role("link", name="show oldest first").click()
+    expect(page).to_have_url(re.compile(r"\?order=oldest$"))
+    assert shown.evaluate_all("items => items.map(item => item.id)") == events
+    expect(page.locator("p.order")).to_contain_text("Oldest first")
+    page.get_by_role("link", name="show newest first").click()
+    expect(page).to_have_url(re.compile(r"\?order=newest$"))
+    assert shown.evaluate_all("items => items.map(item => item.id)") == events[::-1]
