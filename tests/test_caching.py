@@ -474,6 +474,11 @@ NOT_CACHED = {
     "tracker:event_permalink",  # a redirect; only complete 200 answers are cached
     "tracker:quote_permalink",
     "tracker:search",  # one copy per query string would be unbounded
+    # Following by email: answers for one reader, sent with no-store.
+    "alerts:follow",
+    "alerts:confirm",
+    "alerts:unsubscribe",
+    "alerts:delete",
 }
 
 

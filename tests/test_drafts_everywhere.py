@@ -146,6 +146,9 @@ def addresses(newsroom):
         elif arguments == {"slug"}:
             query = QUERIES.get(name, "")
             probes += [(name, reverse(name, kwargs={"slug": s.slug}) + query, status) for s, status in stories]
+        elif arguments == {"token"}:
+            # Follow-by-email links: a token nobody signed is a 400 page (tests/test_alerts.py follows real ones).
+            probes.append((name, reverse(name, kwargs={"token": "not-a-signed-token"}), 400))
         elif arguments == {"pk"}:
             probes += [(name, reverse(name, kwargs={"pk": s.pk}), status) for s, status in sources]
         elif arguments == {"slug", "event_slug"}:
@@ -213,7 +216,10 @@ def probe_site(client, newsroom):
         queue += links(body)
         if "slug" in response.resolver_match.kwargs and not response["Content-Type"].startswith("image/"):
             # The live-updates poll names the events that changed; it does not print them.
-            shown = newsroom["public_event"].anchor if name == "tracker:story_updates" else VISIBLE
+            shown = {
+                "tracker:story_updates": newsroom["public_event"].anchor,
+                "alerts:follow": newsroom["public_story"].title,
+            }.get(name, VISIBLE)
             assert shown in body, f"{address} does not show the published event: the probe proves nothing"
     while queue:
         address = queue.pop()

@@ -962,3 +962,7 @@ class Change(models.Model):
 
     def __str__(self):
         return f"{self.subject} {self.action}: {self.name}"
+
+
+# Readers following a story by email: their own module, imported here so Django finds the models.
+from tracker import alert_models  # noqa: E402, F401

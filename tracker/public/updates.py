@@ -103,8 +103,9 @@ def changed_since(story, since):
     the events changed (their own text, or one of their published quotes),
     newest first, as the open page's poll (updates.json) reports them.
 
-    Two indexed reads of the rows changed after `since`, whatever the story's
-    length: events by (story, status, updated_at), quotes by their event's."""
+    Three queries, whatever the story's length or how much changed (the
+    latest few, and two counts), each reading the rows changed after `since`
+    through indexes: events by (story, status, updated_at), quotes by their event's."""
     touched = Quote.objects.live().filter(event__story=story, event__status=Status.PUBLISHED, updated_at__gt=since)
     events = (
         story.events.live()
@@ -113,12 +114,9 @@ def changed_since(story, since):
         .order_by("-updated_at", "-pk")
     )
     listed = list(events[:LISTED_UPDATES])
-    if len(listed) < LISTED_UPDATES:
-        new = sum(event.created_at > since for event in listed)
-        total = len(listed)
-    else:  # counted in the database, not loaded: a `since` long past may name the whole story
-        new = events.filter(created_at__gt=since).count()
-        total = events.count()
+    # Counted in the database, not loaded: a `since` long past may name the whole story.
+    new = events.filter(created_at__gt=since).count()
+    total = events.count()
     return {
         "new": new,
         "updated": total - new,
