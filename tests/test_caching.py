@@ -474,6 +474,8 @@ NOT_CACHED = {
     "tracker:event_permalink",  # a redirect; only complete 200 answers are cached
     "tracker:quote_permalink",
     "tracker:search",  # one copy per query string would be unbounded
+    # Quotes from every story: a quote's change invalidates only its own story's pages.
+    "tracker:speaker_detail",
     # Following by email: answers for one reader, sent with no-store.
     "alerts:follow",
     "alerts:confirm",

@@ -13,7 +13,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from tracker.models import DatePrecision, Event, Quote, Source, Status, Story
+from tracker.models import DatePrecision, Event, Quote, Source, Speaker, SpeakerKind, Status, Story
 
 # Every marker contains SECRET, so one case-insensitive search finds any of them.
 SECRET = "zqxsecret"
@@ -62,6 +62,8 @@ def secret_quote(event, source, name, **fields):
         text=f"{source_tag}-quote",
         speaker=f"{tag}-speaker",
         speaker_role=f"{tag}-role",
+        spoken_by=fields.pop("spoken_by", None)
+        or Speaker.objects.create(name=f"{tag}-speaker", slug=tag, kind=SpeakerKind.PERSON, aliases=f"{tag}-alias"),
         **fields,
     )
 
@@ -87,12 +89,19 @@ def newsroom(db):
         story=story, slug="shown", headline=VISIBLE, date=datetime.date(2024, 2, 1), status=Status.PUBLISHED
     )
     shown.sources.set([public_source])
+    official = Speaker.objects.create(name="Official", slug="official", kind=SpeakerKind.PERSON)
     Quote.objects.create(
-        event=shown, source=public_source, text="it was needed", speaker="Official", status=Status.PUBLISHED
+        event=shown,
+        source=public_source,
+        text="it was needed",
+        speaker="Official",
+        status=Status.PUBLISHED,
+        spoken_by=official,
     )
 
     only_drafts = secret_source("drafts-only-source")
-    secret_quote(shown, only_drafts, "draft-quote", status=Status.DRAFT)
+    # The public speaker's draft quote: their page shows only the published one.
+    secret_quote(shown, only_drafts, "draft-quote", status=Status.DRAFT, spoken_by=official)
     for status in (Status.DRAFT, Status.UNPUBLISHED):
         event = secret_event(story, f"{status}-event", [only_drafts, public_source], status=status)
         secret_quote(event, only_drafts, f"live-quote-under-{status}-event")  # published, under a hidden event
@@ -111,6 +120,8 @@ def newsroom(db):
         "hidden_stories": hidden,
         "public_source": public_source,
         "hidden_sources": list(Source.objects.filter(slug__startswith=SECRET)),
+        "public_speaker": official,
+        "hidden_speakers": list(Speaker.objects.filter(slug__startswith=SECRET)),  # with no published quote
     }
 
 
@@ -143,6 +154,9 @@ def addresses(newsroom):
         arguments = set(route.pattern.converters)
         if not arguments:
             probes.append((name, reverse(name), 301 if name == "favicon" else 200))  # the icon is a static file
+        elif name == "tracker:speaker_detail":
+            speakers = [(newsroom["public_speaker"], 200)] + [(s, 404) for s in newsroom["hidden_speakers"]]
+            probes += [(name, reverse(name, kwargs={"slug": s.slug}), status) for s, status in speakers]
         elif arguments == {"slug"}:
             query = QUERIES.get(name, "")
             probes += [(name, reverse(name, kwargs={"slug": s.slug}) + query, status) for s, status in stories]

@@ -6,11 +6,11 @@ import re
 import pytest
 from django.core.management import CommandError, call_command
 
-from tracker.models import Account, Event, Quote, Source, Story
+from tracker.models import Account, Event, Quote, Source, Speaker, Story
 
 from .conftest import DATA, FIXTURES
 
-TRACKED = (Story, Event, Source, Quote, Account)
+TRACKED = (Story, Event, Source, Quote, Account, Speaker)
 BROKEN = sorted((DATA / "broken").glob("*.json"))
 
 
@@ -33,7 +33,7 @@ def write_fixture(tmp_path, objects, name="fixture.json"):
 def test_check_fixture_accepts_the_seed_and_writes_nothing(capsys):
     call_command("check_fixture", *FIXTURES)
     out = capsys.readouterr().out
-    assert "loadable" in out and "would create 61" in out and "nothing was written" in out
+    assert "loadable" in out and "would create 70" in out and "nothing was written" in out
     assert counts() == {model: (0, 0) for model in TRACKED}
 
 

@@ -8,7 +8,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import get_resolver, reverse
 
-from tracker.models import Source, Story
+from tracker.models import Quote, Source, Speaker, Story
 
 STORY_PAGE_BUDGET = 10
 
@@ -36,6 +36,10 @@ def address(name, params, story):
         "event_slug": story.events.chronological().first().slug,  # on the last part of a long story
         "quote_slug": story.events.chronological().first().quotes.order_by("pk").first().slug,
     }
+    if name == "tracker:speaker_detail":  # a speaker of every quote of the story
+        speaker = Speaker.objects.create(name=f"Speaker of {story.slug}", slug=f"speaker-{story.slug}", kind="person")
+        Quote.objects.filter(event__story=story).update(spoken_by=speaker)
+        values["slug"] = speaker.slug
     missing = set(params) - set(values)
     assert not missing, f"Teach tests/test_queries.py which object {name} takes for {missing}"
     # The live-updates poll is always asked what changed since a moment: here, since anything was made.

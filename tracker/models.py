@@ -577,6 +577,56 @@ class Event(Claimed, Publishable):
             raise ValidationError(errors)
 
 
+# --- Speaker -----------------------------------------------------------------
+
+
+class SpeakerKind(models.TextChoices):
+    PERSON = "person", "A person"
+    ORGANISATION = "organisation", "An organisation or body"
+
+
+class SpeakerManager(models.Manager):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Speaker(Versioned):
+    """Who said it: one person or body however the sources spell it. Each quote
+    keeps the name and role as its own source printed them ("Ministry of Home
+    Affairs" in a translation); this is who that is, for readers following one
+    speaker across stories and for machines told whether it is a person."""
+
+    name = models.CharField(max_length=200, help_text="The name readers know, e.g. 'Interior Ministry'.")
+    slug = models.SlugField(max_length=200, unique=True, help_text="Their page's address: /people/your-slug/.")
+    kind = models.CharField(max_length=12, choices=SpeakerKind)
+    aliases = models.TextField(
+        blank=True, help_text="Other names the sources print for them, one a line (spellings, translations)."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SpeakerManager()
+    history = History()
+
+    class Meta:
+        ordering = ["name", "slug"]
+        constraints = [models.CheckConstraint(condition=Q(kind__in=SpeakerKind.values), name="speaker_kind_valid")]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("tracker:speaker_detail", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.slug,)
+
+    @property
+    def names(self):
+        """Every name the sources print for them, the main one first."""
+        return [self.name, *(line.strip() for line in self.aliases.splitlines() if line.strip())]
+
+
 # --- Quote -------------------------------------------------------------------
 
 
@@ -613,8 +663,19 @@ class Quote(Claimed, Publishable):
     text = models.TextField(
         help_text="Copy the words exactly as the source printed them; they must occur in its archived text."
     )
-    speaker = models.CharField(max_length=200, help_text="A person or a body, e.g. 'Interior Ministry'.")
+    speaker = models.CharField(
+        max_length=200, help_text="The person or body as this source names them, e.g. 'Interior Ministry'."
+    )
     speaker_role = models.CharField(max_length=200, blank=True)
+    spoken_by = models.ForeignKey(
+        Speaker,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="quotes",
+        verbose_name="who this is",
+        help_text="The person or body, whatever this source calls them; the name above stays as it printed it.",
+    )
     speech = models.CharField(max_length=10, choices=Speech, default=Speech.DIRECT)
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="quotes")
     variant_of = models.ForeignKey(
@@ -663,7 +724,7 @@ class Quote(Claimed, Publishable):
     def natural_key(self):
         return (*self.event.natural_key(), self.slug)
 
-    natural_key.dependencies = ["tracker.event", "tracker.source"]
+    natural_key.dependencies = ["tracker.event", "tracker.source", "tracker.speaker"]
 
     @property
     def anchor(self):

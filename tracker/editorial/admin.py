@@ -32,7 +32,7 @@ from tracker.editorial.forms import (
 from tracker.editorial.permissions import deny, log_denial, may_publish, refusal
 from tracker.history import deletion_conflict_message, page_deltas
 from tracker.locking import StaleEdit
-from tracker.models import Account, Event, Quote, Source, Status, Story, count_of
+from tracker.models import Account, Event, Quote, Source, Speaker, Status, Story, count_of
 
 VERSION_FIELDSET = (None, {"fields": ["version"], "classes": ["hidden"]})
 
@@ -386,13 +386,14 @@ class QuoteInline(EditorialInline, admin.StackedInline):
     fields = [
         ("speaker", "speaker_role"),
         "text",
+        "spoken_by",
         ("speech", "source"),
         "variant_of",
         ("claim_status", "claim_basis", "claim_since"),
         "slug",
         ("publication", "publish"),
     ]
-    autocomplete_fields = ["source", "variant_of"]
+    autocomplete_fields = ["source", "variant_of", "spoken_by"]
     extra = 0
 
     class Media:
@@ -593,6 +594,18 @@ class SourceAdmin(EditorialAdmin):
         return deleted, counts, perms_needed, protected
 
 
+@admin.register(Speaker)
+class SpeakerAdmin(EditorialAdmin):
+    """Who said it: one person or body, the names the sources print for them,
+    and whether it is a person (the structured data says so)."""
+
+    list_display = ["name", "kind", "slug"]
+    list_filter = ["kind"]
+    search_fields = ["name", "aliases", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    fields = ["name", "slug", "kind", "aliases"]
+
+
 @admin.register(Quote)
 class QuoteAdmin(preview.PreviewLinks, EditorialAdmin):
     list_display = ["__str__", "speaker", "speech", "source", "event", "status", "preview_link"]
@@ -600,11 +613,12 @@ class QuoteAdmin(preview.PreviewLinks, EditorialAdmin):
     list_filter = ["speech", PublicationFilter, "event__story"]
     list_select_related = ["source", "event", "event__story"]
     search_fields = ["text", "speaker", "speaker_role"]
-    autocomplete_fields = ["event", "source", "variant_of"]
+    autocomplete_fields = ["event", "source", "variant_of", "spoken_by"]
     fields = [
         "event",
         "slug",
         ("speaker", "speaker_role"),
+        "spoken_by",
         "text",
         ("speech", "source"),
         "variant_of",

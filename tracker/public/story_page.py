@@ -35,6 +35,7 @@ STORY_FIELDS = fields(Story, leaving=["version"])
 EVENT_FIELDS = fields(Event, leaving=["version", "status", "accounts_text"])  # the accounts are loaded whole
 QUOTE_FIELDS = [
     *("event", "slug", "text", "speaker", "speaker_role", "speech", "source", "variant_of", "updated_at"),
+    "spoken_by",
     *Quote.CLAIM_FIELDS,
     "claim_recorded_at",
 ]
@@ -105,7 +106,13 @@ class Timeline:
         if links is None:
             links = Event.sources.through.objects.filter(event__in=list(by_pk)).values_list("event_id", "source_id")
         if quotes is None:
-            quotes = Quote.objects.live().filter(event__in=list(by_pk)).only(*QUOTE_FIELDS).order_by("created_at", "pk")
+            quotes = (
+                Quote.objects.live()
+                .filter(event__in=list(by_pk))
+                .select_related("spoken_by")  # whether each is a person or a body, for the structured data
+                .only(*QUOTE_FIELDS, "spoken_by__kind")
+                .order_by("created_at", "pk")
+            )
         links, quotes = list(links), list(quotes)
         accounts = account_citations(list(by_pk))
         ids = {source for _, source in links} | {quote.source_id for quote in quotes}

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.safestring import mark_safe
 
-from tracker.models import DatePrecision, Speech
+from tracker.models import DatePrecision, SpeakerKind, Speech
 from tracker.public.templating import iso, static, url
 
 LOGO = {"path": "tracker/logo.png", "width": 192, "height": 192}
@@ -21,8 +21,8 @@ SHARE_IMAGE_SIZE = (1200, 630)
 HEADLINE_LIMIT = 110  # Google truncates longer headlines
 APPROXIMATE = DatePrecision.APPROXIMATE
 
-# Until a speaker records whether it is a person or a body, these words in its
-# name mark a body ("Interior Ministry", "X Global Government Affairs").
+# A quote not yet linked to its Speaker is typed from its name: these words
+# mark a body ("Interior Ministry", "X Global Government Affairs").
 ORGANISATION_WORDS = re.compile(
     r"\b(ministry|government|court|council|committee|commission|department|agency|authority|office|"
     r"police|army|military|party|parliament|assembly|senate|company|corporation|inc|ltd|group|team|"
@@ -71,12 +71,15 @@ def shorten(text, limit=HEADLINE_LIMIT):
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def speaker_kind(name):
-    return "Organization" if ORGANISATION_WORDS.search(name) else "Person"
+def speaker_kind(quote):
+    """Person or Organization: as the quote's Speaker records it, or guessed from the name until it is linked."""
+    if quote.spoken_by_id is not None:
+        return "Organization" if quote.spoken_by.kind == SpeakerKind.ORGANISATION else "Person"
+    return "Organization" if ORGANISATION_WORDS.search(quote.speaker) else "Person"
 
 
 def speaker(quote):
-    entity = {"@type": speaker_kind(quote.speaker), "name": quote.speaker}
+    entity = {"@type": speaker_kind(quote), "name": quote.speaker}
     if quote.speaker_role:
         entity["description"] = quote.speaker_role
     return entity

@@ -16,6 +16,7 @@ urlpatterns = [
     path("stories/<slug:slug>/updates.json", views.story_updates, name="story_updates"),
     path("stories/<slug:slug>/share.png", views.story_share_image, name="share_image"),
     path("sources/<int:pk>/", views.source_detail, name="source_detail"),
+    path("people/<slug:slug>/", views.speaker_detail, name="speaker_detail"),
     path("search/", search.search, name="search"),
     # Changelog, feeds and data out
     path("stories/<slug:slug>/changes/", changelog.changelog, name="story_changes"),

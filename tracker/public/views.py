@@ -2,15 +2,15 @@
 live() one under a story found through it, so drafts never reach a reader."""
 
 from django.conf import settings
-from django.db.models import Q
-from django.http import HttpResponse, JsonResponse
+from django.db.models import F, Q
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import urlencode
 from django.utils.text import Truncator
 
-from tracker import parts
-from tracker.models import Account, Event, Source, Story
+from tracker import parts, provenance
+from tracker.models import Account, Event, Quote, Source, Speaker, Story
 from tracker.public import chart, highlighting, share_image, structured_data, updates
 from tracker.public.story_page import Timeline
 from tracker.public.templating import iso
@@ -123,3 +123,36 @@ def source_detail(request, pk):
         "parent_is_public": parent is not None and Source.objects.published().filter(pk=parent.pk).exists(),
     }
     return render(request, "tracker/source_detail.html", context)
+
+
+def speaker_detail(request, slug):
+    """Everything a speaker said in published stories, story by story and event
+    by event, each statement with its wordings as the sources printed them;
+    404 for a speaker with no published quote, so a draft names nobody.
+    Two queries. Template: tracker/speaker_detail.html."""
+    speaker = get_object_or_404(Speaker, slug=slug)
+    quotes = list(
+        Quote.objects.published()
+        .filter(spoken_by=speaker)
+        .select_related("event__story", "source")
+        # Story by story, their events in time order (models.CHRONOLOGICAL), each event's quotes as recorded.
+        .order_by(
+            "event__story__title",
+            "event__story_id",
+            F("event__date").asc(nulls_last=True),
+            "event__created_at",
+            "event_id",
+            "created_at",
+            "pk",
+        )
+    )
+    if not quotes:
+        raise Http404("No published quote of this speaker.")
+    stories = {}
+    for quote in quotes:
+        stories.setdefault(quote.event.story, {}).setdefault(quote.event, []).append(quote)
+    said = [
+        (story, [(event, provenance.statements(wordings)) for event, wordings in events.items()])
+        for story, events in stories.items()
+    ]
+    return render(request, "tracker/speaker_detail.html", {"speaker": speaker, "said": said, "count": len(quotes)})
