@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from tracker.editorial import admin_views, preview
+from tracker.editorial import admin_views, ingest_admin, preview
 from tracker.editorial.forms import (
     PUBLISH,
     SAVE_DRAFT,
@@ -476,6 +476,7 @@ class StoryAdmin(preview.PreviewLinks, EditorialAdmin):
         shown = self.admin_site.admin_view(preview.story_preview(self))
         whole = self.admin_site.admin_view(admin_views.story_history(self))
         return [
+            *ingest_admin.urls(),
             path("<path:object_id>/as-of/", as_of, name="tracker_story_as_of"),
             path("<path:object_id>/whole-history/", whole, name="tracker_story_whole_history"),
             path("<path:object_id>/preview/", shown, name=preview.URL_NAME),

@@ -133,11 +133,14 @@ def archived(*, text=None, html=None, url=None, filename=None, data=None):
     return archive.from_text(text)
 
 
-def suggest(story, *, text=None, html=None, url=None, filename=None, data=None):
+def suggest(story, *, text=None, html=None, url=None, filename=None, data=None, source=None):
     """What ingesting this article into `story` would add, without writing anything.
     Give one of pasted `text`, `html`, a `url`, or a file: its path as
-    `filename`, or an upload's bytes as `data` with its name as `filename`."""
-    source = archived(text=text, html=html, url=url, filename=filename, data=data)
+    `filename`, or an upload's bytes as `data` with its name as `filename`;
+    or, as `source`, an `Archived` already made (the admin's review screen
+    derives its suggestions again from the article it archived)."""
+    if source is None:
+        source = archived(text=text, html=html, url=url, filename=filename, data=data)
     suggestions = Suggestions(story, source)
     suggestions.existing = Source.objects.filter(text=source.text).order_by("pk").first()
     if suggestions.existing is not None:
