@@ -406,3 +406,14 @@ def test_a_seed_applied_back_into_the_story_without_it(seed):
     assert source.events.filter(slug="ministry-confirms-block-in-court").exists()
     variants = [quote for quote in applied.quotes if quote.variant_of is not None]
     assert len(variants) >= 9 and all(quote.variant_of.variant_of_id is None for quote in variants)
+
+
+def test_applied_quotes_keep_the_articles_name_and_link_the_storys_speaker(seed):
+    from tracker.models import Speaker
+
+    # A wording of a statement the story has, so ingest knows the event it belongs to.
+    text = "Information minister Attaullah Tarar said “the move was motivated by national security concerns”."
+    applied = ingest.apply(ingest.suggest(seed, text=text))
+    (quote,) = applied.quotes
+    assert quote.speaker == "Attaullah Tarar"  # as this article prints it
+    assert quote.spoken_by == Speaker.objects.get(slug="atta-tarar")

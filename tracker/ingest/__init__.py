@@ -23,7 +23,7 @@ from django.utils.text import slugify
 from tracker.history import completing_record, editing
 from tracker.ingest import archive, derivation, events, matching, quotes, speakers
 from tracker.ingest.archive import Archived, Refused
-from tracker.models import DatePrecision, Derivation, Event, Quote, Source, SourceKind, Status
+from tracker.models import DatePrecision, Derivation, Event, Quote, Source, SourceKind, Speaker, Status
 
 __all__ = ["Refused", "Suggestions", "apply", "suggest"]
 
@@ -77,6 +77,7 @@ class Suggestions:
     quotes: list = field(default_factory=list)
     events: list = field(default_factory=list)
     new_events: list = field(default_factory=list)
+    speaker_records: dict = field(default_factory=dict)  # a name the story prints -> its Speaker
 
     def as_json(self):
         source = self.source
@@ -147,12 +148,13 @@ def suggest(story, *, text=None, html=None, url=None, filename=None, data=None, 
         return suggestions
     story_quotes = list(
         Quote.objects.filter(event__story=story)
-        .select_related("event__story", "variant_of__event__story")
+        .select_related("event__story", "variant_of__event__story", "spoken_by")
         .only(
             "pk",
             "slug",
             "text",
             "speaker",
+            "spoken_by",
             "source_id",
             "variant_of",
             "event__slug",
@@ -163,7 +165,14 @@ def suggest(story, *, text=None, html=None, url=None, filename=None, data=None, 
         )
         .order_by("pk")
     )
-    story_speakers = speakers.StorySpeakers(quote.speaker for quote in story_quotes)
+    # Who the story's speakers are: each quote's printed name, and every name of the Speakers they link to.
+    for record in Speaker.objects.filter(quotes__event__story=story).distinct().order_by("pk"):
+        for name in record.names:
+            suggestions.speaker_records.setdefault(name, record)
+    for quote in story_quotes:
+        if quote.spoken_by is not None:
+            suggestions.speaker_records.setdefault(quote.speaker, quote.spoken_by)
+    story_speakers = speakers.StorySpeakers([*(quote.speaker for quote in story_quotes), *suggestions.speaker_records])
     statements = matching.Statements(story_quotes)
     found = quotes.find(source.text)
     article = speakers.Article(source.text, [(f.start, f.end) for f in found if f.speech == quotes.DIRECT])
@@ -287,7 +296,9 @@ def apply(suggestions, user=None, publish=False, slug=None):
                 event=item.event,
                 source=source,
                 text=item.text,
-                speaker=(item.speaker_match or item.speaker)[:200],
+                # The name as this article prints it; who that is, when the story knows them.
+                speaker=(item.speaker or item.speaker_match)[:200],
+                spoken_by=suggestions.speaker_records.get(item.speaker_match),
                 speaker_role=item.speaker_role[:200],
                 speech=item.speech,
                 variant_of=item.variant_of,
