@@ -147,8 +147,10 @@ class FormFields(html.parser.HTMLParser):
         if not self.in_form or "name" not in attrs and tag in ("input", "select", "textarea"):
             return
         if tag == "input" and attrs.get("type") not in ("submit", "button", "file"):
-            if attrs.get("type") not in ("checkbox", "radio") or "checked" in attrs:
-                self.fields.append((attrs["name"], attrs.get("value", "on")))
+            checkable = attrs.get("type") in ("checkbox", "radio")
+            if not checkable or "checked" in attrs:
+                # As a browser posts it: a ticked box without a value says "on", an empty text box "".
+                self.fields.append((attrs["name"], attrs.get("value", "on" if checkable else "")))
         elif tag == "select":
             self.select = attrs["name"]
         elif tag == "option" and self.select and "selected" in attrs:

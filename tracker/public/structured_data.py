@@ -138,8 +138,9 @@ def statement_claims(statements, page_url, source_urls, sources):
     return about
 
 
-def update(event, url, source_urls, sources, publisher_ref, image):
-    """One event as a BlogPosting about its Claim, with its quotes as parts."""
+def update(event, url, source_urls, sources):
+    """One event as a BlogPosting about its Claim, with its quotes as parts; its
+    author, publisher and image are the story's, given once on the story."""
     about = statement_claims(event.statements, url, source_urls, sources)
     return {
         "@type": "BlogPosting",
@@ -148,8 +149,6 @@ def update(event, url, source_urls, sources, publisher_ref, image):
         "articleBody": event.description or event.headline,
         "datePublished": iso(event.created_at),
         "dateModified": iso(event.changed_at),
-        "author": publisher_ref,  # the publisher is the story's, given once
-        "image": image["url"],
         "citation": [source_urls[source.pk] for source in event.cited_sources],
         "about": claim(f"{url}#claim-e{event.pk}", event.cited_sources, source_urls, event),
         "hasPart": [quotation(quote, url, source_urls, about.get(quote.pk)) for quote in event.published_quotes],
@@ -172,11 +171,9 @@ def story_json_ld(timeline):
     }
     publisher = {"@type": "Organization", "@id": absolute("/#publisher"), "name": settings.SITE_NAME}
     publisher.update(url=absolute("/"), logo=logo)
-    # Updates refer to the publisher and image described once on the story.
-    publisher_ref = {"@id": publisher["@id"]}
     width, height = SHARE_IMAGE_SIZE
     image = {"@type": "ImageObject", "url": share_image_url(story), "width": width, "height": height}
-    updates = [update(event, url, source_urls, sources, publisher_ref, image) for event in timeline.events]
+    updates = [update(event, url, source_urls, sources) for event in timeline.events]
     data = {
         "@context": "https://schema.org",
         "@type": "LiveBlogPosting" if story.is_developing else "NewsArticle",
