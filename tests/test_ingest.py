@@ -417,3 +417,25 @@ def test_applied_quotes_keep_the_articles_name_and_link_the_storys_speaker(seed)
     (quote,) = applied.quotes
     assert quote.speaker == "Attaullah Tarar"  # as this article prints it
     assert quote.spoken_by == Speaker.objects.get(slug="atta-tarar")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "words", "speaker"),
+    [
+        (
+            'Information minister Attaullah Tarar said on Monday that "the move was motivated by security concerns".',
+            "the move was motivated by security concerns",
+            "Attaullah Tarar",
+        ),
+        (
+            "Rights activist Usama Khilji said the block “seemed designed to hinder democratic accountability”.",
+            "seemed designed to hinder democratic accountability",
+            "Usama Khilji",
+        ),
+    ],
+)
+def test_a_quotation_after_a_few_words_of_its_speakers_clause_is_theirs(sentence, words, speaker):
+    (found,) = quotes.find(sentence)
+    assert found.speech == quotes.DIRECT
+    assert sentence[found.start : found.end] == words
+    assert found.speaker.name == speaker

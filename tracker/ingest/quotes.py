@@ -282,7 +282,10 @@ def _direct_attribution(text, opening, close):
     floor = max(text.rfind("\n", 0, opening), _sentence_start(text, opening))
     before = text[floor + 1 if floor >= 0 else 0 : opening]
     verb = _last(VERB.finditer(before))
-    if verb is not None and re.fullmatch(r"(?:\s+that)?\s*[:,]?\s*", before[verb.end() :]):
+    # "Tarar said: “…", "Tarar said that “…", "Tarar said on Monday that “…",
+    # and a quoted fragment ending the speaker's own clause, "Khilji said the
+    # block “seemed designed …”": at most a few words between verb and mark.
+    if verb is not None and re.fullmatch(r"(?:\s+[^\s.!?;:\"“”]+){0,6}?(?:\s+that)?\s*[:,]?\s*", before[verb.end() :]):
         speaker = speakers.parse(_subject(before[: verb.start()]))
         if speaker is not None:
             return speaker, floor + 1 + verb.start(), before.strip(" :,")
