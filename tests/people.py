@@ -25,7 +25,7 @@ def restore_groups():
         ("0002_editors_group", "create_editors"),
         ("0004_reporters_group", "create_reporters"),
         ("0009_editors_unlock_logins", "let_editors_unlock"),
-        ("0017_speakers", "let_staff_name_speakers"),
+        ("0018_speakers_of_existing_quotes", "let_staff_name_speakers"),
     ):
         getattr(importlib.import_module(f"tracker.migrations.{module}"), function)(apps, None)
 

@@ -138,7 +138,7 @@ def test_the_migration_makes_a_speaker_of_each_name_and_records_each_link():
             history_type="+",
         )
     executor = MigrationExecutor(connection)
-    executor.migrate([("tracker", "0017_speakers")])
+    executor.migrate([("tracker", "0018_speakers_of_existing_quotes")])
     assert sorted(Speaker.objects.values_list("slug", "kind")) == [
         ("interior-ministry", "organisation"),
         ("jafri", "person"),
