@@ -402,8 +402,7 @@ class Source(Versioned):
         stored = Source._base_manager.filter(pk=self.pk).values_list("text", flat=True).first() if self.pk else None
         if stored is None or stored == self.text:
             return
-        archived = normalise_text(self.text)
-        broken = [quote for quote in self.quotes.order_by("pk") if normalise_text(quote.text) not in archived]
+        broken = self.orphaned_quotes(self.quotes.order_by("pk"))
         if broken:
             listed = "; ".join(f"{quote} ({quote.event})" for quote in broken[:10])
             more = f" and {len(broken) - 10} more" if len(broken) > 10 else ""
@@ -412,6 +411,13 @@ class Source(Versioned):
                 "Correct or remove them first, or keep their words in the text."
             )
             raise ValidationError({field: message} if field else message)
+
+    def orphaned_quotes(self, quotes):
+        """Those of `quotes` (taken from this source) whose words its text, as
+        this copy holds it, no longer has: the one rule the saves and
+        `manage.py check_quotes` apply."""
+        archived = normalise_text(self.text)
+        return [quote for quote in quotes if normalise_text(quote.text) not in archived]
 
 
 # --- Event -------------------------------------------------------------------

@@ -12,7 +12,6 @@ from django.core.management.base import BaseCommand
 
 from tracker.models import Quote, Source, Story
 from tracker.passages import closest_passage
-from tracker.provenance import normalise_text
 
 
 class Command(BaseCommand):
@@ -32,15 +31,15 @@ class Command(BaseCommand):
             if not Story.objects.filter(slug=story).exists():
                 raise CommandError(f"No story has the address {story!r}.")
             quotes = quotes.filter(event__story__slug=story)
-        sources, folded = {}, {}  # each source loaded and folded once, however many quotes it has
-        broken, checked = [], 0
-        for quote in quotes.order_by("event__story__slug", "event__slug", "slug").iterator(chunk_size=500):
-            checked += 1
-            if quote.source_id not in sources:
-                sources[quote.source_id] = Source.objects.only("slug", "text").get(pk=quote.source_id)
-                folded[quote.source_id] = normalise_text(sources[quote.source_id].text)
-            if normalise_text(quote.text) not in folded[quote.source_id]:
-                broken.append((quote, sources[quote.source_id]))
+        by_source = {}
+        for quote in quotes.order_by("event__story__slug", "event__slug", "slug"):
+            by_source.setdefault(quote.source_id, []).append(quote)
+        sources = Source.objects.only("slug", "text").in_bulk(list(by_source))
+        broken = [
+            (quote, sources[pk]) for pk, taken in by_source.items() for quote in sources[pk].orphaned_quotes(taken)
+        ]
+        broken.sort(key=lambda pair: pair[0].natural_key())
+        checked = sum(len(taken) for taken in by_source.values())
         for quote, source in broken:
             self.stdout.write(describe(quote, source))
         if broken:
